@@ -1,0 +1,5 @@
+// xpartition: public API. Each room of src/ re-exports what users need from it.
+export * from "./model/dtypes.js";
+export { kernels, Kernels, kernelModule, type KernelExports } from "./kernels/instance.js";
+export { Arena, type TypedArray } from "./kernels/arena.js";
+export { fill, allEqual } from "./kernels/fill.js";

@@ -1,0 +1,86 @@
+// One WebAssembly instance of the kernels per thread, instantiated synchronously on first use from the
+// embedded bytes (no file system, no fetch: the same code runs in Node and Deno).
+import { wasmBase64 } from "./wasm.generated.js";
+import { Arena } from "./arena.js";
+
+/** The raw exports of build/kernels.wasm: pointers and sizes in, numbers out. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  fillPattern(dst: number, n: number, size: number, lo: number, hi: number): void;
+  allEqualPattern(src: number, n: number, size: number, lo: number, hi: number): number;
+  // Other kernels are reached through their typed wrappers in src/kernels/ and src/codecs/.
+  [name: string]: unknown;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The compiled module, shared by every instance in this thread (compile once, instantiate many). */
+export function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(decodeBase64(wasmBase64) as Uint8Array<ArrayBuffer>);
+  return compiled;
+}
+
+export class Kernels {
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  readonly arena: Arena;
+  private buf: ArrayBuffer;
+  private _u8: Uint8Array;
+
+  constructor() {
+    const inst = new WebAssembly.Instance(kernelModule(), {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new Error(`xpartition kernel aborted at ${line}:${col}`);
+        },
+      },
+    });
+    this.exports = inst.exports as unknown as KernelExports;
+    this.memory = this.exports.memory;
+    this.buf = this.memory.buffer;
+    this._u8 = new Uint8Array(this.buf);
+    this.arena = new Arena(this, this.exports.heapBase());
+  }
+
+  /** A byte view of the whole memory, re-created whenever memory has grown (growth detaches old views). */
+  get u8(): Uint8Array {
+    if (this.memory.buffer !== this.buf) {
+      this.buf = this.memory.buffer;
+      this._u8 = new Uint8Array(this.buf);
+    }
+    return this._u8;
+  }
+
+  /** Grow memory so that at least `end` bytes exist. */
+  ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / 65536);
+    try {
+      this.memory.grow(pages);
+    } catch (e) {
+      throw new RangeError(`xpartition kernels: cannot grow WebAssembly memory to ${end} bytes (${String(e)})`);
+    }
+  }
+
+  /** True when `a` is a view of this instance's memory (so it can be passed by pointer, without a copy). */
+  owns(a: ArrayBufferView): boolean {
+    return a.buffer === this.memory.buffer;
+  }
+}
+
+let threadKernels: Kernels | undefined;
+
+/** This thread's kernel instance. */
+export function kernels(): Kernels {
+  threadKernels ??= new Kernels();
+  return threadKernels;
+}
