@@ -9,3 +9,4 @@ export {
   chunkKey, defaultFillValue, normalizeFillValue, fillValueJson, metadataEntries, v2DType, v3DataType,
   cfTime, CfTimeError, FillValueError, JsonError, type ArraySpec, type FillValue, type ZarrFormat, type CfTime,
 } from "./zarr/index.js";
+export { zstdCompress, zstdCompressSpan, zstdCompressBound, xxh64 } from "./kernels/zstd.js";
