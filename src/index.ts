@@ -1,5 +1,16 @@
 // xpartition: public API. Each room of src/ re-exports what users need from it.
 export * from "./model/dtypes.js";
+export { ChunksError, ShapeError, DimensionConflictError, ComputeError } from "./model/errors.js";
+export { normalizeChunks, type ChunksSpec } from "./model/chunks.js";
+export { copyRegion } from "./model/region.js";
+export {
+  LazyArray, ComputeCache, EagerArray, lazy, derive, fromArray, full,
+  type ComputeFn, type LazyOptions, type FromArrayOptions,
+} from "./model/lazy.js";
+export { DataArray, type Encoding, type VariableSpec, type DataArrayInit } from "./model/dataarray.js";
+export { Dataset, type DatasetInit } from "./model/dataset.js";
+export { BlocksAccessor, PartitionDataArrayAccessor, PartitionDatasetAccessor } from "./model/accessors.js";
+export * from "./plan/index.js";
 export { kernels, Kernels, kernelModule, type KernelExports } from "./kernels/instance.js";
 export { Arena, type TypedArray } from "./kernels/arena.js";
 export { fill, allEqual } from "./kernels/fill.js";
