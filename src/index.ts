@@ -22,3 +22,4 @@ export {
   cfTime, CfTimeError, FillValueError, JsonError, type ArraySpec, type FillValue, type ZarrFormat, type CfTime,
 } from "./zarr/index.js";
 export { zstdCompress, zstdCompressSpan, zstdCompressBound, xxh64 } from "./kernels/zstd.js";
+export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shufflePtr, type ShuffleOp } from "./kernels/shuffle.js";
