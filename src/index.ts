@@ -23,3 +23,4 @@ export {
 } from "./zarr/index.js";
 export { zstdCompress, zstdCompressSpan, zstdCompressBound, xxh64 } from "./kernels/zstd.js";
 export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shufflePtr, type ShuffleOp } from "./kernels/shuffle.js";
+export * from "./write/index.js";

@@ -10,7 +10,6 @@ import type { StoreOps } from "../store/index.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { chunkIndicesOf, isWholeBlock, sliceChunk, type SliceGeometry } from "./blocks.js";
-import { encodeChunk } from "./encode.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
 
@@ -138,7 +137,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         await pool.add(() => ops.delete(key));
         continue;
       }
-      const encoded = await encodeChunk(k, v.codecs.steps, cptr, chunkBytes, v.dtype);
+      const encoded = await v.codecs.pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
       tally.add(key, chunkBytes, encoded);
       tally.encodeSeconds += (now() - t0) / 1000;
       await pool.add(() => ops.set(key, encoded));

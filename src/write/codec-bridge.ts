@@ -1,11 +1,9 @@
-// Where the writer gets a Codec for a config. Until the kernels' codec() factory lands, numcodecs.js encodes
-// behind the same Codec interface, so that swapping in kernels changes no caller.
-import { Blosc, GZip, LZ4, Zlib, Zstd } from "numcodecs";
+// Codecs the kernels' factory does not offer yet (the numcodecs shuffle filter, crc32c), in plain JS behind the
+// same Codec interface, so that swapping in kernels changes no caller.
 import { CodecError, type Codec, type CodecConfig, type NumcodecsConfig, type V3CodecConfig } from "../codecs/types.js";
 
 type Enc = { encode(data: Uint8Array): Uint8Array | Promise<Uint8Array> };
 
-const V3_SHUFFLE = ["noshuffle", "shuffle", "bitshuffle"];
 
 function settings(config: CodecConfig): [string, Record<string, unknown>] {
   if ("id" in config) {
@@ -38,31 +36,6 @@ function shuffleBytes(data: Uint8Array, es: number): Uint8Array {
 export function bridgeCodec(config: CodecConfig): Codec {
   const [id, s] = settings(config);
   switch (id) {
-    case "blosc": {
-      const cname = (s.cname as string) ?? "lz4", clevel = (s.clevel as number) ?? 5, blocksize = (s.blocksize as number) ?? 0;
-      let shuffle = s.shuffle ?? 1;
-      if (typeof shuffle === "string") shuffle = V3_SHUFFLE.indexOf(shuffle);
-      if (![-1, 0, 1, 2].includes(shuffle as number)) throw new CodecError("blosc", "shuffle", `blosc: bad shuffle ${JSON.stringify(s.shuffle)}`);
-      const v2 = { id: "blosc", cname, clevel, shuffle: shuffle as number, blocksize };
-      const v3: V3CodecConfig = { name: "blosc", configuration: { cname, clevel, shuffle: V3_SHUFFLE[shuffle === -1 ? 1 : (shuffle as number)], typesize: (s.typesize as number) ?? 4, blocksize } };
-      return new JsCodec("blosc", v2, v3, () => new Blosc(clevel, cname as never, shuffle as never, blocksize) as unknown as Enc);
-    }
-    case "zstd": {
-      const level = (s.level as number) ?? 0;
-      return new JsCodec("zstd", { id: "zstd", level }, { name: "zstd", configuration: { level, checksum: false } }, () => new Zstd(level) as unknown as Enc);
-    }
-    case "lz4": {
-      const acceleration = (s.acceleration as number) ?? 1;
-      return new JsCodec("lz4", { id: "lz4", acceleration }, { name: "numcodecs.lz4", configuration: { acceleration } }, () => new LZ4(acceleration) as unknown as Enc);
-    }
-    case "gzip": {
-      const level = (s.level as number) ?? 1;
-      return new JsCodec("gzip", { id: "gzip", level }, { name: "gzip", configuration: { level } }, () => new GZip(level) as unknown as Enc);
-    }
-    case "zlib": {
-      const level = (s.level as number) ?? 1;
-      return new JsCodec("zlib", { id: "zlib", level }, { name: "numcodecs.zlib", configuration: { level } }, () => new Zlib(level) as unknown as Enc);
-    }
     case "shuffle": {
       const elementsize = (s.elementsize as number) ?? 4;
       return new JsCodec("shuffle", { id: "shuffle", elementsize }, { name: "numcodecs.shuffle", configuration: { elementsize } },

@@ -5,6 +5,8 @@ import { CodecError, type Codec, type CodecConfig, type NumcodecsConfig, type V3
 import { dtypeInfo, type DType } from "../model/dtypes.js";
 import type { FillValue } from "../zarr/fill.js";
 import type { ZarrFormat } from "../zarr/keys.js";
+import { codec } from "../codecs/factory.js";
+import { Pipeline } from "../codecs/pipeline.js";
 import { bridgeCodec } from "./codec-bridge.js";
 import { WriteSpecError } from "./errors.js";
 
@@ -25,9 +27,23 @@ export interface ResolvedCodecs {
   codecs: V3CodecConfig[];
   /** Bytes-to-bytes codecs applied in order to a chunk's little-endian C-order bytes. */
   steps: Codec[];
+  pipeline: Pipeline;
 }
 
-let makeCodec: (config: CodecConfig) => Codec = bridgeCodec;
+/** The kernels' codec factory; codecs it does not know yet (shuffle filter, crc32c) come from the bridge. */
+function kernelOrBridge(config: CodecConfig): Codec {
+  try {
+    return codec(config);
+  } catch (e) {
+    if (e instanceof CodecError && /unknown codec/.test(e.message)) {
+      const id = "id" in config ? config.id : (config as V3CodecConfig).name.replace(/^numcodecs\./, "");
+      if (id === "shuffle" || id === "crc32c") return bridgeCodec(config);
+    }
+    throw e;
+  }
+}
+
+let makeCodec: (config: CodecConfig) => Codec = kernelOrBridge;
 /** Swap the codec factory (the kernels' `codec()` once present). */
 export function setCodecFactory(f: (config: CodecConfig) => Codec): void {
   makeCodec = f;
@@ -97,7 +113,7 @@ export function resolveCodecs(variable: string, dtype: DType, format: ZarrFormat
     const rest = list.filter((c) => c.name !== "bytes");
     const steps = rest.map((c) => build(variable, c));
     steps.forEach((c, i) => checkFits(variable, dtype, c, rest[i] as never));
-    return { compressor: null, filters: null, codecs: [bytesCodec(dtype), ...steps.map((c) => v3Of(c, dtype))], steps };
+    return { compressor: null, filters: null, codecs: [bytesCodec(dtype), ...steps.map((c) => v3Of(c, dtype))], steps, pipeline: new Pipeline(steps) };
   }
   const compressorCfg = enc.compressor === undefined ? defaultCompressor(dtype) : enc.compressor;
   const filterCfgs = enc.filters ?? [];
@@ -121,6 +137,7 @@ export function resolveCodecs(variable: string, dtype: DType, format: ZarrFormat
     filters: filters.length ? filters.map(v2) : null,
     codecs: [bytesCodec(dtype), ...steps.map((c) => v3Of(c, dtype))],
     steps,
+    pipeline: new Pipeline(steps),
   };
 }
 
