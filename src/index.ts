@@ -15,6 +15,7 @@ export { kernels, Kernels, kernelModule, type KernelExports } from "./kernels/in
 export { Arena, type TypedArray } from "./kernels/arena.js";
 export { fill, allEqual } from "./kernels/fill.js";
 export { d1Fill, d1Shape, D1_DIMS, D1_SIZES, D1_CHUNKS, type D1Variable } from "./demo/d1.js";
+export * from "./codecs/index.js";
 export { FileSystemStore, StoreOps, StoreError, resolveStore, type Store, type StoreLike, type FileSystemStoreOptions } from "./store/index.js";
 export {
   chunkKey, defaultFillValue, normalizeFillValue, fillValueJson, metadataEntries, v2DType, v3DataType,
