@@ -26,3 +26,5 @@ export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shu
 export * from "./write/index.js";
 export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlicerOptions } from "./kernels/slice.js";
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";
+export { ShuffleCodec, shuffleCodec } from "./codecs/shuffle.js";
+export { Crc32cCodec, crc32cCodec } from "./codecs/crc32c.js";
