@@ -1,7 +1,25 @@
 // xpartition: public API. Each room of src/ re-exports what users need from it.
 export * from "./model/dtypes.js";
+export { ChunksError, ShapeError, DimensionConflictError, ComputeError } from "./model/errors.js";
+export { normalizeChunks, type ChunksSpec } from "./model/chunks.js";
+export { copyRegion } from "./model/region.js";
+export {
+  LazyArray, ComputeCache, EagerArray, lazy, derive, fromArray, full,
+  type ComputeFn, type LazyOptions, type FromArrayOptions,
+} from "./model/lazy.js";
+export { DataArray, type Encoding, type VariableSpec, type DataArrayInit } from "./model/dataarray.js";
+export { Dataset, type DatasetInit } from "./model/dataset.js";
+export { BlocksAccessor, PartitionDataArrayAccessor, PartitionDatasetAccessor } from "./model/accessors.js";
+export * from "./plan/index.js";
 export { kernels, Kernels, kernelModule, type KernelExports } from "./kernels/instance.js";
 export { Arena, type TypedArray } from "./kernels/arena.js";
 export { fill, allEqual } from "./kernels/fill.js";
 export { d1Fill, d1Shape, D1_DIMS, D1_SIZES, D1_CHUNKS, type D1Variable } from "./demo/d1.js";
+export * from "./codecs/index.js";
+export { FileSystemStore, StoreOps, StoreError, resolveStore, type Store, type StoreLike, type FileSystemStoreOptions } from "./store/index.js";
+export {
+  chunkKey, defaultFillValue, normalizeFillValue, fillValueJson, metadataEntries, v2DType, v3DataType,
+  cfTime, CfTimeError, FillValueError, JsonError, type ArraySpec, type FillValue, type ZarrFormat, type CfTime,
+} from "./zarr/index.js";
 export { zstdCompress, zstdCompressSpan, zstdCompressBound, xxh64 } from "./kernels/zstd.js";
+export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shufflePtr, type ShuffleOp } from "./kernels/shuffle.js";

@@ -9,6 +9,11 @@ export interface KernelExports {
   heapBase(): number;
   fillPattern(dst: number, n: number, size: number, lo: number, hi: number): void;
   allEqualPattern(src: number, n: number, size: number, lo: number, hi: number): number;
+  // assembly/shuffle.ts (Blosc byte / bit shuffle; src != dst, len in bytes)
+  shuffleBytes(src: number, dst: number, len: number, typesize: number): void;
+  unshuffleBytes(src: number, dst: number, len: number, typesize: number): void;
+  bitshuffle(src: number, dst: number, len: number, typesize: number): void;
+  bitunshuffle(src: number, dst: number, len: number, typesize: number): void;
   // Other kernels are reached through their typed wrappers in src/kernels/ and src/codecs/.
   [name: string]: unknown;
 }

@@ -1,0 +1,342 @@
+// Byte shuffle and bit shuffle exactly as Blosc1 applies them to one block (FORMATS.md §5.5, c-blosc
+// shuffle.c / shuffle-generic.h / bitshuffle-generic.c):
+//   byte shuffle: out[j*n + i] = in[i*ts + j] for n = floor(len/ts) elements, trailing len % ts bytes copied.
+//   bit shuffle:  n % 8 != 0 -> whole block copied; else bit k of byte j of element i goes to bit i%8 of byte
+//                 i/8 of row 8j+k (rows of n/8 bytes), trailing bytes copied.
+// SIMD: typesizes 2, 4, 8, 16 move 16 elements per step as a byte-matrix transpose built from interleaves
+// ("zip" stages, each a rotation of the bit string (row|col) by one: they lower to punpck on x86).
+// No heap allocation; bitshuffle uses one static 64 KiB tile (a byte-shuffled slice of the block).
+
+// ---- interleave helpers --------------------------------------------------------------------------------
+
+@inline function zipLo(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+@inline function zipHi(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+// ---- byte shuffle of n elements, plane stride `stride` (the tile routines shared with bitshuffle) -------
+
+/** out[j*stride + i] = in[i*ts + j], i < n. */
+function shuffleTile(src: usize, dst: usize, n: usize, ts: usize, stride: usize): void {
+  let i: usize = 0;
+  let n16 = n & ~(<usize>15);
+  if (ts == 2) {
+    for (; i < n16; i += 16) {
+      let s = src + (i << 1);
+      let a = v128.load(s);
+      let b = v128.load(s, 16);
+      v128.store(dst + i, i8x16.shuffle(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+      v128.store(dst + stride + i, i8x16.shuffle(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
+    }
+  } else if (ts == 4) {
+    // (i3 i2 | i1 i0 j1 j0) -> (j1 j0 | i3 i2 i1 i0): first gather bytes by j inside each vector, then 4x4
+    // transpose of 32-bit lanes.
+    for (; i < n16; i += 16) {
+      let s = src + (i << 2);
+      let a = v128.load(s);
+      let b = v128.load(s, 16);
+      let c = v128.load(s, 32);
+      let d = v128.load(s, 48);
+      a = i8x16.swizzle(a, v128(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+      b = i8x16.swizzle(b, v128(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+      c = i8x16.swizzle(c, v128(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+      d = i8x16.swizzle(d, v128(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+      // 32-bit lanes: a = [a0 a1 a2 a3] (a_j = byte j of a's 4 elements)
+      let ab0 = i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23); // a0 b0 a1 b1
+      let ab1 = i8x16.shuffle(a, b, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31); // a2 b2 a3 b3
+      let cd0 = i8x16.shuffle(c, d, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+      let cd1 = i8x16.shuffle(c, d, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+      let o = dst + i;
+      v128.store(o, i8x16.shuffle(ab0, cd0, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+      o += stride;
+      v128.store(o, i8x16.shuffle(ab0, cd0, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+      o += stride;
+      v128.store(o, i8x16.shuffle(ab1, cd1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+      o += stride;
+      v128.store(o, i8x16.shuffle(ab1, cd1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+    }
+  } else if (ts == 8) {
+    // (i3 i2 i1 | i0 j2 j1 j0) -> (j2 j1 j0 | i3 i2 i1 i0): rotate left by 4 = four zip stages.
+    for (; i < n16; i += 16) {
+      let s = src + (i << 3);
+      let x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+      let x4 = v128.load(s, 64), x5 = v128.load(s, 80), x6 = v128.load(s, 96), x7 = v128.load(s, 112);
+      for (let r = 0; r < 4; r++) {
+        let y0 = zipLo(x0, x4), y1 = zipHi(x0, x4), y2 = zipLo(x1, x5), y3 = zipHi(x1, x5);
+        let y4 = zipLo(x2, x6), y5 = zipHi(x2, x6), y6 = zipLo(x3, x7), y7 = zipHi(x3, x7);
+        x0 = y0; x1 = y1; x2 = y2; x3 = y3; x4 = y4; x5 = y5; x6 = y6; x7 = y7;
+      }
+      let o = dst + i;
+      v128.store(o, x0); o += stride;
+      v128.store(o, x1); o += stride;
+      v128.store(o, x2); o += stride;
+      v128.store(o, x3); o += stride;
+      v128.store(o, x4); o += stride;
+      v128.store(o, x5); o += stride;
+      v128.store(o, x6); o += stride;
+      v128.store(o, x7);
+    }
+  } else if (ts == 16) {
+    for (; i < n16; i += 16) {
+      let s = src + (i << 4);
+      transpose16(s, 16, dst + i, stride);
+    }
+  }
+  // Scalar: the remainder of the SIMD paths, and every other typesize.
+  if (i < n) {
+    for (let j: usize = 0; j < ts; j++) {
+      let o = dst + j * stride;
+      let p = src + i * ts + j;
+      for (let e = i; e < n; e++) {
+        store<u8>(o + e, load<u8>(p));
+        p += ts;
+      }
+    }
+  }
+}
+
+/** 16x16 byte transpose: rows of 16 bytes at src + r*sstride -> rows at dst + r*dstride. */
+@inline function transpose16(s: usize, sstride: usize, d: usize, dstride: usize): void {
+  let x0 = v128.load(s), x1 = v128.load(s + sstride), x2 = v128.load(s + 2 * sstride), x3 = v128.load(s + 3 * sstride);
+  s += 4 * sstride;
+  let x4 = v128.load(s), x5 = v128.load(s + sstride), x6 = v128.load(s + 2 * sstride), x7 = v128.load(s + 3 * sstride);
+  s += 4 * sstride;
+  let x8 = v128.load(s), x9 = v128.load(s + sstride), x10 = v128.load(s + 2 * sstride), x11 = v128.load(s + 3 * sstride);
+  s += 4 * sstride;
+  let x12 = v128.load(s), x13 = v128.load(s + sstride), x14 = v128.load(s + 2 * sstride), x15 = v128.load(s + 3 * sstride);
+  for (let r = 0; r < 4; r++) {
+    let y0 = zipLo(x0, x8), y1 = zipHi(x0, x8), y2 = zipLo(x1, x9), y3 = zipHi(x1, x9);
+    let y4 = zipLo(x2, x10), y5 = zipHi(x2, x10), y6 = zipLo(x3, x11), y7 = zipHi(x3, x11);
+    let y8 = zipLo(x4, x12), y9 = zipHi(x4, x12), y10 = zipLo(x5, x13), y11 = zipHi(x5, x13);
+    let y12 = zipLo(x6, x14), y13 = zipHi(x6, x14), y14 = zipLo(x7, x15), y15 = zipHi(x7, x15);
+    x0 = y0; x1 = y1; x2 = y2; x3 = y3; x4 = y4; x5 = y5; x6 = y6; x7 = y7;
+    x8 = y8; x9 = y9; x10 = y10; x11 = y11; x12 = y12; x13 = y13; x14 = y14; x15 = y15;
+  }
+  v128.store(d, x0); d += dstride; v128.store(d, x1); d += dstride; v128.store(d, x2); d += dstride;
+  v128.store(d, x3); d += dstride; v128.store(d, x4); d += dstride; v128.store(d, x5); d += dstride;
+  v128.store(d, x6); d += dstride; v128.store(d, x7); d += dstride; v128.store(d, x8); d += dstride;
+  v128.store(d, x9); d += dstride; v128.store(d, x10); d += dstride; v128.store(d, x11); d += dstride;
+  v128.store(d, x12); d += dstride; v128.store(d, x13); d += dstride; v128.store(d, x14); d += dstride;
+  v128.store(d, x15);
+}
+
+/** out[i*ts + j] = in[j*stride + i], i < n. */
+function unshuffleTile(src: usize, dst: usize, n: usize, ts: usize, stride: usize): void {
+  let i: usize = 0;
+  let n16 = n & ~(<usize>15);
+  if (ts == 2) {
+    for (; i < n16; i += 16) {
+      let a = v128.load(src + i);
+      let b = v128.load(src + stride + i);
+      let o = dst + (i << 1);
+      v128.store(o, zipLo(a, b));
+      v128.store(o, zipHi(a, b), 16);
+    }
+  } else if (ts == 4) {
+    // (j1 j0 | i3 i2 i1 i0) -> (i3 i2 | i1 i0 j1 j0): rotate left by 2 = two zip stages.
+    for (; i < n16; i += 16) {
+      let s = src + i;
+      let x0 = v128.load(s), x1 = v128.load(s + stride), x2 = v128.load(s + 2 * stride), x3 = v128.load(s + 3 * stride);
+      let y0 = zipLo(x0, x2), y1 = zipHi(x0, x2), y2 = zipLo(x1, x3), y3 = zipHi(x1, x3);
+      let o = dst + (i << 2);
+      v128.store(o, zipLo(y0, y2));
+      v128.store(o, zipHi(y0, y2), 16);
+      v128.store(o, zipLo(y1, y3), 32);
+      v128.store(o, zipHi(y1, y3), 48);
+    }
+  } else if (ts == 8) {
+    // (j2 j1 j0 | i3 i2 i1 i0) -> (i3 i2 i1 | i0 j2 j1 j0): rotate left by 3 = three zip stages.
+    for (; i < n16; i += 16) {
+      let s = src + i;
+      let x0 = v128.load(s), x1 = v128.load(s + stride), x2 = v128.load(s + 2 * stride), x3 = v128.load(s + 3 * stride);
+      s += 4 * stride;
+      let x4 = v128.load(s), x5 = v128.load(s + stride), x6 = v128.load(s + 2 * stride), x7 = v128.load(s + 3 * stride);
+      for (let r = 0; r < 3; r++) {
+        let y0 = zipLo(x0, x4), y1 = zipHi(x0, x4), y2 = zipLo(x1, x5), y3 = zipHi(x1, x5);
+        let y4 = zipLo(x2, x6), y5 = zipHi(x2, x6), y6 = zipLo(x3, x7), y7 = zipHi(x3, x7);
+        x0 = y0; x1 = y1; x2 = y2; x3 = y3; x4 = y4; x5 = y5; x6 = y6; x7 = y7;
+      }
+      let o = dst + (i << 3);
+      v128.store(o, x0); v128.store(o, x1, 16); v128.store(o, x2, 32); v128.store(o, x3, 48);
+      v128.store(o, x4, 64); v128.store(o, x5, 80); v128.store(o, x6, 96); v128.store(o, x7, 112);
+    }
+  } else if (ts == 16) {
+    for (; i < n16; i += 16) {
+      transpose16(src + i, stride, dst + (i << 4), 16);
+    }
+  }
+  if (i < n) {
+    for (let j: usize = 0; j < ts; j++) {
+      let s = src + j * stride;
+      let p = dst + i * ts + j;
+      for (let e = i; e < n; e++) {
+        store<u8>(p, load<u8>(s + e));
+        p += ts;
+      }
+    }
+  }
+}
+
+// ---- public byte shuffle ---------------------------------------------------------------------------------
+
+/** Blosc byte shuffle of `len` bytes of `typesize`-byte elements from src to dst (no overlap). */
+export function shuffleBytes(src: usize, dst: usize, len: usize, typesize: u32): void {
+  let ts = <usize>typesize;
+  if (ts <= 1 || len < ts) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let n = len / ts;
+  shuffleTile(src, dst, n, ts, n);
+  let done = n * ts;
+  if (done < len) memory.copy(dst + done, src + done, len - done);
+}
+
+/** Inverse of shuffleBytes. */
+export function unshuffleBytes(src: usize, dst: usize, len: usize, typesize: u32): void {
+  let ts = <usize>typesize;
+  if (ts <= 1 || len < ts) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let n = len / ts;
+  unshuffleTile(src, dst, n, ts, n);
+  let done = n * ts;
+  if (done < len) memory.copy(dst + done, src + done, len - done);
+}
+
+// ---- bit shuffle -----------------------------------------------------------------------------------------
+
+const TILE_BYTES: usize = 65536;
+const tile: usize = memory.data(<i32>TILE_BYTES, 16);
+
+/** Elements per tile: a multiple of 16 whose byte-shuffled copy fits the static tile. */
+@inline function tileElems(ts: usize): usize {
+  return (TILE_BYTES / ts) & ~(<usize>15);
+}
+
+/** Bit-transpose one byte plane of m elements (m % 8 == 0) into 8 rows of `rowLen` bytes at dst + byteOff. */
+function bitRowsFromPlane(plane: usize, m: usize, dst: usize, rowLen: usize, byteOff: usize): void {
+  let i: usize = 0;
+  let m16 = m & ~(<usize>15);
+  let d = dst + byteOff;
+  for (; i < m16; i += 16) {
+    // bitmask takes each byte's top bit; doubling the bytes moves the next bit up.
+    let v = v128.load(plane + i);
+    let o = d + (i >> 3);
+    let r: usize = 7 * rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v); r -= rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v); r -= rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v); r -= rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v); r -= rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v); r -= rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v); r -= rowLen;
+    store<u16>(o + r, <u16>i8x16.bitmask(v)); v = i8x16.add(v, v);
+    store<u16>(o, <u16>i8x16.bitmask(v));
+  }
+  if (i < m) {
+    // 8 leftover elements.
+    let v = v128.load64_zero(plane + i);
+    let o = d + (i >> 3);
+    for (let k: i32 = 7; k >= 0; k--) {
+      store<u8>(o + <usize>k * rowLen, <u8>i8x16.bitmask(v));
+      v = i8x16.add(v, v);
+    }
+  }
+}
+
+/** Inverse of bitRowsFromPlane: 8 rows (bits of m elements, m % 8 == 0) -> m bytes of the plane. */
+function planeFromBitRows(src: usize, rowLen: usize, byteOff: usize, m: usize, plane: usize): void {
+  let s = src + byteOff;
+  let i: usize = 0;
+  let m16 = m & ~(<usize>15);
+  for (; i < m16; i += 16) {
+    let o = s + (i >> 3);
+    // u: byte k = row k, elements i..i+7; byte 8+k = row k, elements i+8..i+15.
+    let w = i16x8.splat(0);
+    w = i16x8.replace_lane(w, 0, load<u16>(o));
+    w = i16x8.replace_lane(w, 1, load<u16>(o + rowLen));
+    w = i16x8.replace_lane(w, 2, load<u16>(o + 2 * rowLen));
+    w = i16x8.replace_lane(w, 3, load<u16>(o + 3 * rowLen));
+    w = i16x8.replace_lane(w, 4, load<u16>(o + 4 * rowLen));
+    w = i16x8.replace_lane(w, 5, load<u16>(o + 5 * rowLen));
+    w = i16x8.replace_lane(w, 6, load<u16>(o + 6 * rowLen));
+    w = i16x8.replace_lane(w, 7, load<u16>(o + 7 * rowLen));
+    let u = i8x16.shuffle(w, w, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    // Bit e of every byte, moved to the top: bitmask bit k = element i+e's bit k, bit 8+k = element i+8+e's.
+    let lo: u64 = 0;
+    let hi: u64 = 0;
+    for (let e: i32 = 7; e >= 0; e--) {
+      let mk = <u64>i8x16.bitmask(u);
+      lo |= (mk & 0xff) << (<u64>e << 3);
+      hi |= (mk >> 8) << (<u64>e << 3);
+      u = i8x16.add(u, u);
+    }
+    store<u64>(plane + i, lo);
+    store<u64>(plane + i + 8, hi);
+  }
+  if (i < m) {
+    let o = s + (i >> 3);
+    let x: u64 = 0;
+    for (let k: usize = 0; k < 8; k++) x |= <u64>load<u8>(o + k * rowLen) << (<u64>k << 3);
+    // x: byte k = row k's bits of elements i..i+7; the 8x8 bit transpose gives byte e = element i+e.
+    store<u64>(plane + i, transpose8(x));
+  }
+}
+
+/** 8x8 bit-matrix transpose (Hacker's Delight): bit (8r + c) -> bit (8c + r). */
+@inline function transpose8(x: u64): u64 {
+  let t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AA;
+  x = x ^ t ^ (t << 7);
+  t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCC;
+  x = x ^ t ^ (t << 14);
+  t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0;
+  x = x ^ t ^ (t << 28);
+  return x;
+}
+
+/** Blosc bit shuffle of `len` bytes of `typesize`-byte elements (c-blosc 1.x `bitshuffle`). */
+export function bitshuffle(src: usize, dst: usize, len: usize, typesize: u32): void {
+  let ts = <usize>typesize;
+  if (ts == 0) ts = 1;
+  let n = len / ts;
+  if (n & 7) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let rowLen = n >> 3;
+  let T = tileElems(ts);
+  for (let t0: usize = 0; t0 < n; t0 += T) {
+    let m = n - t0 < T ? n - t0 : T;
+    shuffleTile(src + t0 * ts, tile, m, ts, m);
+    for (let j: usize = 0; j < ts; j++) {
+      bitRowsFromPlane(tile + j * m, m, dst + (j << 3) * rowLen, rowLen, t0 >> 3);
+    }
+  }
+  let done = n * ts;
+  if (done < len) memory.copy(dst + done, src + done, len - done);
+}
+
+/** Inverse of bitshuffle. */
+export function bitunshuffle(src: usize, dst: usize, len: usize, typesize: u32): void {
+  let ts = <usize>typesize;
+  if (ts == 0) ts = 1;
+  let n = len / ts;
+  if (n & 7) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let rowLen = n >> 3;
+  let T = tileElems(ts);
+  for (let t0: usize = 0; t0 < n; t0 += T) {
+    let m = n - t0 < T ? n - t0 : T;
+    for (let j: usize = 0; j < ts; j++) {
+      planeFromBitRows(src + (j << 3) * rowLen, rowLen, t0 >> 3, m, tile + j * m);
+    }
+    unshuffleTile(tile, dst + t0 * ts, m, ts, m);
+  }
+  let done = n * ts;
+  if (done < len) memory.copy(dst + done, src + done, len - done);
+}

@@ -1,0 +1,366 @@
+// The CLI's commands. Each parses its own options (./args.ts), does its work through the library (the same
+// functions users call) and returns the exit status.
+import process from "node:process";
+import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
+import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
+import { loadDatasetExport } from "../run/load.js";
+import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
+import { checkPlan, PlanError, readPlan, readRankStatuses, validatePlan, writePlan, SCHEMA_KEY, type RecordedPlan } from "../run/records.js";
+import { availableCores, writeAll, WriteAllError, type WriteAllProgress } from "../run/pool.js";
+import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
+
+export interface Io {
+  out: ProgressOut;
+  err: ProgressOut;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(args: string[], io: Io): Promise<number>;
+}
+
+const EXPORT_HELP = `  --export NAME       use the module's export NAME instead of its default export`;
+const DATASET_HELP = `<dataset-module> is a file path (resolved against the current directory) or a URL of an ES module whose
+default export (or --export NAME) is a Dataset, or a function returning one (or a Promise of one). It must
+build the dataset lazily: every process that writes a rank imports it.`;
+
+function command(
+  name: string,
+  summary: string,
+  description: string,
+  usage: string,
+  body: string,
+  options: OptionSpec,
+  positionals: { min: number; max: number; names: string[] },
+  run: (v: Record<string, string | boolean | undefined>, pos: string[], io: Io) => Promise<number>,
+): Command {
+  const help = `usage: xpartition ${name} ${usage}\n\n${description}\n\n${body.trim()}\n`;
+  return {
+    name,
+    summary,
+    help,
+    async run(args, io) {
+      const { values, positionals: pos } = parse(name, args, options, positionals);
+      if (values.help) {
+        io.out.write(help);
+        return 0;
+      }
+      return run(values, pos, io);
+    },
+  };
+}
+
+async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Promise<unknown> {
+  return loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset });
+}
+
+function planArgs(name: string, v: Record<string, string | boolean | undefined>): RecordedPlan {
+  const ranks = requireOption(name, "ranks", intOption(name, v, "ranks", 1));
+  const dims = requireOption(name, "dims", dimsOption(name, v));
+  return { ranks, dims };
+}
+
+const storePath = (s: string, io: Io) => (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(s) ? s : new URL(s, `file://${io.cwd.endsWith("/") ? io.cwd : io.cwd + "/"}`).pathname);
+
+// ---------------------------------------------------------------------------------------------------- plan
+const plan = command(
+  "plan",
+  "Show how the ranks would split the work",
+  "Per variable and rank: its region, chunks and bytes; ranks left idle; the spread of work between ranks.",
+  "<dataset-module> --ranks N --dims a,b [--json] [--export NAME]",
+  `
+${DATASET_HELP}
+
+options:
+  --ranks N           number of ranks (independent processes)
+  --dims a,b          dimensions to partition over, outermost first
+  --json              print the plan as JSON
+${EXPORT_HELP}
+`,
+  { ranks: { type: "string" }, dims: { type: "string" }, json: { type: "boolean" }, export: { type: "string" } },
+  { min: 1, max: 1, names: ["dataset-module"] },
+  async (v, [mod], io) => {
+    const p = planArgs("plan", v);
+    const ds = await loadDataset(mod!, v, io);
+    const report = describePlan(ds, p.ranks, p.dims);
+    if (v.json) {
+      io.out.write(JSON.stringify(report, null, 2) + "\n");
+      return 0;
+    }
+    io.out.write(`${p.ranks} ranks over ${p.dims.join(", ")}\n`);
+    for (const variable of report.variables) {
+      io.out.write(`\n${variable.name} (${variable.dims.join(", ")}) shape ${variable.shape.join("x")} chunks ${variable.chunks.join("x")} ${variable.dtype}\n`);
+      for (const r of variable.perRank) {
+        const region = r.region ? r.region.map(([a, b], i) => `${variable.dims[i]} ${a}:${b}`).join(", ") : "idle";
+        io.out.write(`  rank ${String(r.rank).padStart(3)}  ${region.padEnd(40)}  ${String(r.chunks).padStart(6)} chunks  ${formatBytes(r.bytes)}\n`);
+      }
+    }
+    const s = report.spread;
+    io.out.write(`\nper rank: ${s.minChunks}..${s.maxChunks} chunks, ${formatBytes(s.minBytes)}..${formatBytes(s.maxBytes)} (max/mean ${s.imbalance.toFixed(2)})\n`);
+    io.out.write(report.idle.length ? `idle ranks: ${formatRankList(report.idle)} (no work: fewer blocks than ranks along ${p.dims.join(", ")})\n` : "idle ranks: none\n");
+    return 0;
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------- init
+const init = command(
+  "init",
+  "Initialise a store and record the plan",
+  "Initialises a zarr store for the dataset (metadata, unchunked variables) and records the plan (ranks, dims) in\n/.xpartition/plan.json beside the schema.",
+  "<dataset-module> <store> --ranks N --dims a,b [--zarr-format 2|3] [--mode w|w-] [--export NAME]",
+  `
+${DATASET_HELP}
+
+<store> is a directory path or a file: URL.
+
+options:
+  --ranks N           number of ranks that will write (e.g. the size of the array job)
+  --dims a,b          dimensions to partition over, outermost first
+  --zarr-format 2|3   zarr format (default 3)
+  --mode w-|w         w- (default): fail if a store exists there; w: replace it
+${EXPORT_HELP}
+`,
+  { ranks: { type: "string" }, dims: { type: "string" }, "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" } },
+  { min: 2, max: 2, names: ["dataset-module", "store"] },
+  async (v, [mod, store], io) => {
+    const p = planArgs("init", v);
+    const zarrFormat = choiceOption("init", v, "zarr-format", ["2", "3"] as const);
+    const mode = choiceOption("init", v, "mode", ["w-", "w"] as const) ?? "w-";
+    const ds = await loadDataset(mod!, v, io);
+    describePlan(ds, p.ranks, p.dims); // validates dims against the dataset before anything is written
+    const path = storePath(store!, io);
+    await initializeStore(ds, path, { mode, ...(zarrFormat ? { zarrFormat: Number(zarrFormat) } : {}) });
+    await writePlan(resolveStore(path), p);
+    io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${mod} ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
+    return 0;
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------- write
+const write = command(
+  "write",
+  "Write one rank (e.g. one task of an array job)",
+  "Writes one rank into a store initialised by 'xpartition init'; ranks and dims come from the recorded plan.",
+  "<dataset-module> <store> [--rank R] [--ranks N --dims a,b] [--export NAME]",
+  `
+${DATASET_HELP}
+
+The rank is --rank R, or else the first of these environment variables that is set:
+${RANK_VARIABLES.map((r) => `  ${r.name.padEnd(26)}${r.engine}`).join("\n")}
+
+options:
+  --rank R            the rank to write (0-based)
+  --ranks N, --dims a,b
+                      optional: checked against the plan recorded by init (a mismatch is an error)
+  --concurrency N     threads slicing and encoding inside this rank (default 1)
+  --memory-budget MB  block size bound in MiB (default: the writer's, 256)
+${EXPORT_HELP}
+
+On success the rank's completion record is written last; 'xpartition status' reads it.
+`,
+  {
+    rank: { type: "string" }, ranks: { type: "string" }, dims: { type: "string" }, export: { type: "string" },
+    concurrency: { type: "string" }, "memory-budget": { type: "string" },
+  },
+  { min: 2, max: 2, names: ["dataset-module", "store"] },
+  async (v, [mod, store], io) => {
+    const asked = { ranks: intOption("write", v, "ranks", 1), dims: dimsOption("write", v) };
+    const concurrency = intOption("write", v, "concurrency", 1, 256);
+    const budget = intOption("write", v, "memory-budget", 1);
+    const path = storePath(store!, io);
+    const kv = resolveStore(path);
+    const recorded = await readPlan(kv, store!);
+    if (!recorded) throw new PlanError(`${store} has no recorded plan (/.xpartition/plan.json): initialise it with 'xpartition init'`);
+    checkPlan(recorded, asked, store!);
+    const { rank, source } = resolveRank(v.rank as string | undefined, { ranks: recorded.ranks, env: io.env });
+    const ds = await loadDataset(mod!, v, io);
+    const t0 = performance.now();
+    const record = (await writePartition(ds, path, {
+      ranks: recorded.ranks, dims: recorded.dims, rank,
+      ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}),
+    })) as Record<string, unknown> | undefined;
+    const s = (performance.now() - t0) / 1000;
+    const chunks = Number(record?.chunks ?? 0), bytesIn = Number(record?.bytesIn ?? 0), bytesOut = Number(record?.bytesOut ?? 0);
+    const src = source === "--rank" ? "" : ` (from ${source})`;
+    io.out.write(
+      chunks
+        ? `rank ${rank}/${recorded.ranks}${src}: ${chunks} chunks, ${formatBytes(bytesIn)} in, ${formatBytes(bytesOut)} out, ${s.toFixed(2)} s, ${(bytesIn / 1e6 / Math.max(s, 1e-9)).toFixed(1)} MB/s\n`
+        : `rank ${rank}/${recorded.ranks}${src}: nothing to write (idle rank), recorded\n`,
+    );
+    return 0;
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------- run
+async function runPool(
+  name: string,
+  o: { dataset: string | URL; exportName?: string; store: string; ranks: number; dims: string[]; workers?: number; resume: boolean; mode: "w-" | "w"; zarrFormat?: 2 | 3; extra?: Record<string, unknown> },
+  io: Io,
+): Promise<number> {
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    io.err.write("\ninterrupted: letting in-flight chunk writes finish (Ctrl-C again to quit now)\n");
+    ac.abort();
+  };
+  process.on("SIGINT", onSigint);
+  let chunksTotal: number | undefined;
+  const report = progressReporter(io.err);
+  try {
+    const res = await writeAll({
+      dataset: o.dataset, exportName: o.exportName, store: o.store, ranks: o.ranks, dims: o.dims, workers: o.workers,
+      init: o.mode, resume: o.resume, signal: ac.signal, cwd: io.cwd, ...(o.zarrFormat ? { zarrFormat: o.zarrFormat } : {}), ...o.extra,
+      onProgress: (p: WriteAllProgress & { chunksTotal?: number }) => {
+        chunksTotal ??= p.chunksTotal;
+        report(p);
+      },
+    });
+    const rate = res.bytesIn / 1e6 / Math.max(res.seconds, 1e-9);
+    const ratio = res.bytesOut ? res.bytesIn / res.bytesOut : 0;
+    io.out.write(
+      `${name}: ${res.written.length} ranks written${res.skipped.length ? `, ${res.skipped.length} already complete` : ""} on ${res.workers} workers: ` +
+        `${res.chunks} chunks, ${formatBytes(res.bytesIn)} in, ${formatBytes(res.bytesOut)} out (ratio ${ratio.toFixed(2)}), ` +
+        `${formatDuration(res.seconds)} (${res.seconds.toFixed(2)} s), ${rate.toFixed(1)} MB/s\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof WriteAllError) {
+      const missing = [...e.failed.keys()];
+      io.err.write(`xpartition ${name}: ${e.message}\n`);
+      if (missing.length || e.aborted) io.err.write(`resume with: xpartition ${name} ... --resume  (or 'xpartition status ${o.store}')\n`);
+      return e.aborted ? 130 : 1;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+const run = command(
+  "run",
+  "Initialise and write every rank on local worker threads",
+  "Initialises the store and writes every rank on a pool of worker threads on this machine, with progress.",
+  "<dataset-module> <store> --ranks N --dims a,b [--workers W] [--resume] [--zarr-format 2|3] [--mode w|w-] [--export NAME]",
+  `
+${DATASET_HELP}
+
+options:
+  --ranks N           number of ranks
+  --dims a,b          dimensions to partition over, outermost first
+  --workers W         worker threads (default: the available cores, ${availableCores()} here)
+  --resume            keep a store initialised already and write only ranks without a valid completion record
+  --zarr-format 2|3   zarr format (default 3)
+  --mode w-|w         w- (default): fail if a store exists there; w: replace it
+  --concurrency N     threads slicing and encoding inside each rank (default 1)
+${EXPORT_HELP}
+
+On a terminal a live bar shows ranks done, chunks, MB/s and ETA; otherwise one line per rank.
+Ctrl-C stops handing out ranks and lets in-flight chunk writes finish; --resume continues.
+`,
+  {
+    ranks: { type: "string" }, dims: { type: "string" }, workers: { type: "string" }, resume: { type: "boolean" },
+    "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" }, concurrency: { type: "string" },
+  },
+  { min: 2, max: 2, names: ["dataset-module", "store"] },
+  async (v, [mod, store], io) => {
+    const p = planArgs("run", v);
+    const workers = intOption("run", v, "workers", 1, 1024);
+    const concurrency = intOption("run", v, "concurrency", 1, 256);
+    const zarrFormat = choiceOption("run", v, "zarr-format", ["2", "3"] as const);
+    const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
+    return runPool(
+      "run",
+      {
+        dataset: mod!, exportName: v.export as string | undefined, store: storePath(store!, io), ranks: p.ranks, dims: p.dims, workers,
+        resume: !!v.resume, mode, zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined, extra: concurrency ? { concurrency } : {},
+      },
+      io,
+    );
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------- status
+const status = command(
+  "status",
+  "Complete and missing ranks, and what to resubmit",
+  "Which ranks of a store are complete, which are missing, and the exact list to resubmit.",
+  "<store> [--json]",
+  `
+Reads the plan recorded by init and one completion record per rank (never a listing of chunks). A record
+written for another schema or plan (a fingerprint that does not match) counts as missing.
+
+options:
+  --json              print the status as JSON
+
+exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no recorded plan)
+`,
+  { json: { type: "boolean" } },
+  { min: 1, max: 1, names: ["store"] },
+  async (v, [store], io) => {
+    const kv = resolveStore(storePath(store!, io));
+    if ((await kv.get(SCHEMA_KEY)) === undefined) {
+      throw new UsageError(`${store} is not an initialised xpartition store (no /.xpartition/schema.json)`);
+    }
+    const recorded = await readPlan(kv, store!);
+    if (!recorded) throw new UsageError(`${store} has no recorded plan (/.xpartition/plan.json): it was not initialised by 'xpartition init' or 'xpartition run'`);
+    const statuses = await readRankStatuses(kv, recorded, await expectedFingerprint(kv, recorded));
+    const complete = statuses.filter((s) => s.state === "complete");
+    const missing = statuses.filter((s) => s.state !== "complete");
+    const sum = (k: string) => complete.reduce((a, s) => a + Number(s.record?.[k] ?? 0), 0);
+    const list = formatRankList(missing.map((s) => s.rank));
+    if (v.json) {
+      io.out.write(JSON.stringify({
+        store, ranks: recorded.ranks, dims: recorded.dims, complete: complete.map((s) => s.rank), missing: missing.map((s) => s.rank),
+        problems: missing.filter((s) => s.state !== "missing").map((s) => ({ rank: s.rank, state: s.state, reason: s.reason })),
+        resubmit: missing.length ? `--array=${list}` : null, chunks: sum("chunks"), bytesIn: sum("bytesIn"), bytesOut: sum("bytesOut"),
+      }, null, 2) + "\n");
+      return missing.length ? 1 : 0;
+    }
+    io.out.write(`${store}: ${recorded.ranks} ranks over ${recorded.dims.join(",")}\n`);
+    io.out.write(`complete: ${complete.length} of ${recorded.ranks} ranks (${sum("chunks")} chunks, ${formatBytes(sum("bytesIn"))} in, ${formatBytes(sum("bytesOut"))} out)\n`);
+    if (!missing.length) {
+      io.out.write("all ranks complete\n");
+      return 0;
+    }
+    io.out.write(`missing: ${missing.length} ranks: ${list}\n`);
+    for (const s of missing) if (s.state !== "missing") io.out.write(`  rank ${s.rank}: record ${s.state} (${s.reason})\n`);
+    io.out.write(`resubmit: --array=${list}\n`);
+    return 1;
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------- demo
+const demo = command(
+  "demo",
+  "Write the demo dataset D1 on local worker threads",
+  "Writes the benchmark dataset D1 (float32 temp and wind over time, tile, y, x) to a local store on the worker\npool, with progress: the same job as 'npm run demo'.",
+  "[store] [--time N] [--ranks N] [--workers W] [--zarr-format 2|3]",
+  `
+[store] defaults to ./xpartition-demo.zarr (replaced if it exists).
+
+options:
+  --time N            length of the time dimension (default 96: 96x6x256x256, 2 variables, 302 MB)
+  --ranks N           ranks, partitioned over time (default 12)
+  --workers W         worker threads (default: the available cores)
+  --zarr-format 2|3   zarr format (default 3)
+`,
+  { time: { type: "string" }, ranks: { type: "string" }, workers: { type: "string" }, "zarr-format": { type: "string" } },
+  { min: 0, max: 1, names: ["store"] },
+  async (v, [store], io) => {
+    const time = intOption("demo", v, "time", 1) ?? 96;
+    const ranks = intOption("demo", v, "ranks", 1) ?? 12;
+    const workers = intOption("demo", v, "workers", 1, 1024);
+    const zarrFormat = choiceOption("demo", v, "zarr-format", ["2", "3"] as const);
+    const path = storePath(store ?? "xpartition-demo.zarr", io);
+    io.out.write(`D1: temp, wind float32 (time ${time}, tile 6, y 256, x 256), ${ranks} ranks over time -> ${path}\n`);
+    return runPool("demo", { dataset: demoDatasetUrl(time), store: path, ranks, dims: ["time"], workers, resume: false, mode: "w", zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined }, io);
+  },
+);
+
+export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, demo };
+export { validatePlan };

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The `xpartition` command: plan, init, write, run, status, demo. Errors are one line on stderr with a
+// non-zero exit status (2 for a bad command line, 1 otherwise); XPARTITION_DEBUG=1 adds the stack.
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { realpathSync } from "node:fs";
+import { UsageError } from "./args.js";
+import { COMMANDS, type Io } from "./commands.js";
+
+const HELP = `xpartition: write a lazily computed dataset into one zarr store from independent processes
+
+usage: xpartition <command> [options]
+
+commands:
+${Object.values(COMMANDS).map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
+
+Run 'xpartition <command> --help' for a command's options.
+
+The array-job workflow:
+  xpartition init dataset.mjs store.zarr --ranks 8 --dims time
+  sbatch --array=0-7 job.sh        # job.sh runs: xpartition write dataset.mjs store.zarr
+  xpartition status store.zarr     # complete ranks, missing ranks, and what to resubmit
+`;
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    if (name === "help" && args[0] && COMMANDS[args[0]]) {
+      io.out.write(COMMANDS[args[0]]!.help);
+      return 0;
+    }
+    io.out.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  try {
+    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}: expected one of ${Object.keys(COMMANDS).join(", ")} (see xpartition --help)`);
+    return await cmd.run(args, io);
+  } catch (e) {
+    const err = e as Error;
+    const msg = (err?.message ?? String(e)).replace(/\s*\n\s*/g, " ");
+    io.err.write(`xpartition${cmd ? ` ${cmd.name}` : ""}: ${msg.replace(new RegExp(`^${name}: `), "")}\n`);
+    if (io.env.XPARTITION_DEBUG && err?.stack) io.err.write(err.stack + "\n");
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+function isMain(): boolean {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const code = await main(process.argv.slice(2), {
+    out: process.stdout,
+    err: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+}

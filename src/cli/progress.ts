@@ -1,0 +1,62 @@
+// Progress of a pool run: a live bar on a terminal (ranks done, chunks, MB/s, ETA), plain lines otherwise
+// (one per finished or failed rank), so logs of batch systems stay readable.
+import type { WriteAllProgress } from "../run/pool.js";
+
+export interface ProgressOut {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+const MB = 1e6;
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return "?";
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  return h ? `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}` : `${m}:${String(sec).padStart(2, "0")}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+/** One status line: `[#####.....] 3/8 ranks  120/384 chunks  245.3 MB/s  ETA 0:12`. */
+export function progressLine(p: WriteAllProgress, chunksTotal: number | undefined, width = 24): string {
+  const toDo = p.ranks - p.ranksSkipped;
+  const frac = chunksTotal ? Math.min(1, p.chunksDone / chunksTotal) : toDo ? p.ranksDone / toDo : 1;
+  const filled = Math.round(frac * width);
+  const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+  const rate = p.elapsed > 0 ? p.bytesIn / MB / p.elapsed : 0;
+  const eta = frac > 0 && frac < 1 ? formatDuration((p.elapsed * (1 - frac)) / frac) : frac >= 1 ? "0:00" : "?";
+  const chunks = chunksTotal ? `${p.chunksDone}/${chunksTotal} chunks` : `${p.chunksDone} chunks`;
+  const failed = p.ranksFailed ? `  ${p.ranksFailed} failed` : "";
+  return `${bar} ${p.ranksDone + p.ranksSkipped}/${p.ranks} ranks  ${chunks}  ${rate.toFixed(1)} MB/s  ETA ${eta}${failed}`;
+}
+
+export function progressReporter(out: ProgressOut, chunksTotal?: () => number | undefined): (p: WriteAllProgress) => void {
+  let lastDraw = 0;
+  let drawn = false;
+  return (p) => {
+    if (out.isTTY) {
+      const now = performance.now();
+      if (p.event === "chunks" && now - lastDraw < 100) return; // ~10 redraws a second at most
+      lastDraw = now;
+      const line = progressLine(p, chunksTotal?.());
+      const cols = out.columns ?? 100;
+      out.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
+      drawn = true;
+      if (p.event === "end" && drawn) out.write("\n");
+      return;
+    }
+    if (p.event === "start" && p.ranksSkipped) out.write(`skipping ${p.ranksSkipped} ranks with a valid completion record\n`);
+    if (p.event === "rank" || p.event === "failed") {
+      const what = p.event === "rank" ? "written" : "FAILED";
+      const rate = p.elapsed > 0 ? (p.bytesIn / MB / p.elapsed).toFixed(1) : "0.0";
+      out.write(`rank ${p.rank} ${what}: ${p.ranksDone + p.ranksSkipped}/${p.ranks} ranks done, ${p.chunksDone} chunks, ${rate} MB/s, ${formatDuration(p.elapsed)} elapsed\n`);
+    }
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export * from "./blocks.js";
+export * from "./partition.js";

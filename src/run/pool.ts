@@ -1,0 +1,184 @@
+// writeAll: every rank of a partitioned write on a pool of worker threads on this machine — the TypeScript
+// form of the original's mappable_write over a process pool. Each worker imports the dataset module itself,
+// builds the dataset lazily and writes the ranks it is handed, one at a time; the calling thread initialises
+// the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
+import os from "node:os";
+import { runTaskPool } from "./threads.js";
+import { loadDatasetExport, moduleUrl } from "./load.js";
+import { checkPlan, readPlan, readRankStatuses, validatePlan, writePlan, type KeyStore } from "./records.js";
+import { expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
+import type { WorkerData, ChunkProgress } from "./worker.js";
+
+/** Options of initializeStore (the rest of the options go to each rank's write). */
+const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding"] as const;
+
+export interface WriteAllProgress {
+  /** What just happened. */
+  event: "start" | "chunks" | "rank" | "failed" | "end";
+  /** The rank the event is about ("chunks", "rank", "failed"). */
+  rank?: number;
+  ranks: number;
+  /** Ranks written in this call. */
+  ranksDone: number;
+  /** Ranks skipped because a valid completion record exists (resume). */
+  ranksSkipped: number;
+  ranksFailed: number;
+  chunksDone: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Seconds since writeAll started. */
+  elapsed: number;
+}
+
+export interface WriteAllOptions {
+  /** Path (resolved against `cwd`) or URL of a module whose export is a Dataset or a function returning one. */
+  dataset: string | URL;
+  /** A named export of the module instead of the default. */
+  exportName?: string;
+  /** A path or file: URL: each worker thread opens the store itself. */
+  store: string | URL;
+  ranks: number;
+  dims: readonly string[];
+  /** Worker threads (default: the available cores, at most one per rank). */
+  workers?: number;
+  /** Initialise the store first with this mode ("w-", the default, or "w"), or not at all (false). */
+  init?: "w-" | "w" | false;
+  /** Skip ranks whose completion record is valid for this schema and plan; initialise only a new store. */
+  resume?: boolean;
+  onProgress?: (p: WriteAllProgress) => void;
+  /** Stops handing out ranks; ranks in flight stop after their in-flight chunk writes (each atomic). */
+  signal?: AbortSignal;
+  /** Base directory for a relative `dataset` path (default: the current directory). */
+  cwd?: string;
+  zarrFormat?: 2 | 3;
+  consolidated?: boolean;
+  encoding?: unknown;
+  /** Anything else is passed to each rank's write (memoryBudget, durable, writeEmptyChunks, concurrency, ...). */
+  [writeOption: string]: unknown;
+}
+
+export interface WriteAllResult {
+  ranks: number;
+  dims: string[];
+  written: number[];
+  skipped: number[];
+  chunks: number;
+  bytesIn: number;
+  bytesOut: number;
+  seconds: number;
+  workers: number;
+  /** Completion records of the ranks written in this call. */
+  records: Map<number, unknown>;
+}
+
+export class WriteAllError extends Error {
+  override name = "WriteAllError";
+  constructor(
+    message: string,
+    readonly result: WriteAllResult,
+    readonly failed: Map<number, Error>,
+    readonly aborted: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export function availableCores(): number {
+  const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, n || 1);
+}
+
+export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult> {
+  const t0 = performance.now();
+  const { dataset, exportName, store, ranks, dims, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
+  const plan = validatePlan(ranks, dims ? [...dims] : dims, "writeAll");
+  if (typeof store !== "string" && !(store instanceof URL)) {
+    throw new TypeError("writeAll: store must be a path or a file: URL, since every worker thread opens the store itself");
+  }
+  if (init !== false && init !== "w-" && init !== "w") throw new TypeError(`writeAll: init ${JSON.stringify(init)} is not valid: expected "w-", "w" or false`);
+  if (w !== undefined && (!Number.isSafeInteger(w) || w < 1)) throw new TypeError(`writeAll: workers ${JSON.stringify(w)} is not valid: expected an integer >= 1`);
+  const initOptions: Record<string, unknown> = {};
+  const writeOptions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (v === undefined) continue;
+    if ((INIT_OPTIONS as readonly string[]).includes(k)) initOptions[k] = v;
+    else if (typeof v === "function") throw new TypeError(`writeAll: option ${k} is a function, which cannot be sent to worker threads`);
+    else writeOptions[k] = v;
+  }
+  const url = moduleUrl(dataset, cwd);
+
+  // Build the dataset here too: bad modules fail before any thread starts, and init needs it.
+  const ds = await loadDatasetExport(url, { exportName, check: isDataset });
+  const kv: KeyStore = resolveStore(store);
+  const where = typeof store === "string" ? store : store.href;
+  let recorded = await readPlan(kv, where);
+  const initialised = (await kv.get("/.xpartition/schema.json")) !== undefined;
+  if (init !== false && !(resume && initialised)) {
+    await initializeStore(ds, store, { ...initOptions, mode: init });
+    await writePlan(kv, plan);
+    recorded = plan;
+  } else if (recorded) {
+    checkPlan(recorded, plan, where);
+  } else {
+    await writePlan(kv, plan);
+  }
+
+  let todo = Array.from({ length: plan.ranks }, (_, r) => r);
+  const skipped: number[] = [];
+  if (resume) {
+    const statuses = await readRankStatuses(kv, plan, await expectedFingerprint(kv, plan));
+    todo = statuses.filter((s) => s.state !== "complete").map((s) => s.rank);
+    for (const s of statuses) if (s.state === "complete") skipped.push(s.rank);
+  }
+
+  const result: WriteAllResult = {
+    ranks: plan.ranks, dims: plan.dims, written: [], skipped, chunks: 0, bytesIn: 0, bytesOut: 0, seconds: 0,
+    workers: Math.max(0, Math.min(w ?? availableCores(), todo.length)), records: new Map(),
+  };
+  let failedCount = 0;
+  const progress = (event: WriteAllProgress["event"], rank?: number) =>
+    onProgress?.({
+      event, rank, ranks: plan.ranks, ranksDone: result.written.length, ranksSkipped: skipped.length, ranksFailed: failedCount,
+      chunksDone: result.chunks, bytesIn: result.bytesIn, bytesOut: result.bytesOut, elapsed: (performance.now() - t0) / 1000,
+    });
+  progress("start");
+
+  const workerData: WorkerData = { dataset: url, exportName, store: typeof store === "string" ? store : store.href, ranks: plan.ranks, dims: plan.dims, writeOptions };
+  const pool = await runTaskPool({
+    workerUrl: new URL("./worker.js", import.meta.url),
+    workerData,
+    items: todo,
+    workers: result.workers,
+    signal,
+    onEvent: (rank, data) => {
+      const c = data as ChunkProgress;
+      result.chunks += c.chunks;
+      result.bytesIn += c.bytesIn;
+      result.bytesOut += c.bytesOut;
+      progress("chunks", rank);
+    },
+    onDone: (rank, record) => {
+      result.written.push(rank);
+      result.records.set(rank, record);
+      progress("rank", rank);
+    },
+    onFailed: (rank) => {
+      failedCount++;
+      progress("failed", rank);
+    },
+  });
+  result.written.sort((a, b) => a - b);
+  result.seconds = (performance.now() - t0) / 1000;
+  progress("end");
+  if (pool.failed.size > 0 || pool.aborted) {
+    const failed = [...pool.failed.keys()].sort((a, b) => a - b);
+    const parts: string[] = [];
+    if (failed.length) {
+      const first = pool.failed.get(failed[0]!)!;
+      parts.push(`${failed.length} of ${todo.length} ranks failed (${failed.join(", ")}); rank ${failed[0]}: ${first.message}`);
+    }
+    if (pool.aborted) parts.push(`aborted after ${result.written.length} of ${todo.length} ranks`);
+    throw new WriteAllError(`writeAll: ${parts.join("; ")}; run again with resume: true to write only the missing ranks`, result, pool.failed, pool.aborted);
+  }
+  return result;
+}

@@ -1,0 +1,63 @@
+// The worker thread's side of runTaskPool (./threads.ts): set up once from workerData, then process the items
+// the parent hands out, one at a time, reporting events, results and failures.
+import { parentPort, workerData } from "node:worker_threads";
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+export type ParentMessage = { t: "run"; item: number } | { t: "abort" };
+export type WorkerMessage =
+  | { t: "ready" }
+  | { t: "fatal"; error: SerializedError }
+  | { t: "event"; item: number; data: unknown }
+  | { t: "done"; item: number; result: unknown }
+  | { t: "failed"; item: number; error: SerializedError };
+
+export interface ItemContext {
+  /** Aborted when the pool's signal aborts while this item runs. */
+  signal: AbortSignal;
+  /** Sends progress to the parent's onEvent. */
+  emit(data: unknown): void;
+}
+export type ItemHandler = (item: number, ctx: ItemContext) => Promise<unknown>;
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { name: "Error", message: String(e) };
+}
+
+/** Run in a worker thread's module: `serveItems(async (data) => async (item, ctx) => result)`. */
+export function serveItems(setup: (data: unknown) => Promise<ItemHandler> | ItemHandler): void {
+  const port = parentPort;
+  if (!port) throw new Error("serveItems must run in a worker thread");
+  const post = (m: WorkerMessage) => port.postMessage(m);
+  let handler: ItemHandler | undefined;
+  let running: AbortController | undefined;
+  port.on("message", (m: ParentMessage) => {
+    if (m.t === "abort") return running?.abort();
+    if (m.t !== "run" || !handler) return;
+    const item = m.item;
+    const ac = (running = new AbortController());
+    const ctx: ItemContext = { signal: ac.signal, emit: (data) => post({ t: "event", item, data }) };
+    Promise.resolve()
+      .then(() => handler!(item, ctx))
+      .then(
+        (result) => post({ t: "done", item, result }),
+        (e) => post({ t: "failed", item, error: serializeError(e) }),
+      )
+      .finally(() => {
+        if (running === ac) running = undefined;
+      });
+  });
+  Promise.resolve()
+    .then(() => setup(workerData))
+    .then(
+      (h) => {
+        handler = h;
+        post({ t: "ready" });
+      },
+      (e) => post({ t: "fatal", error: serializeError(e) }),
+    );
+}

@@ -1,0 +1,143 @@
+// A small pool of worker threads that each set themselves up once (e.g. import a dataset module) and then
+// process integer items (ranks) handed out one at a time, so that fast workers take more. Generic: the
+// worker's side is `serveItems` (./serve.ts); writeAll (./pool.ts) is one user. node:worker_threads runs in
+// Node and in Deno.
+import { Worker } from "node:worker_threads";
+import type { ParentMessage, WorkerMessage, SerializedError } from "./serve.js";
+
+export interface TaskPoolOptions {
+  /** The worker's module (it calls serveItems). */
+  workerUrl: URL;
+  /** Passed to the worker's setup (structured-cloned). */
+  workerData: unknown;
+  items: readonly number[];
+  workers: number;
+  /** Stops handing out items; in-flight items are asked to stop at their next safe point (their own signal). */
+  signal?: AbortSignal;
+  onEvent?: (item: number, data: unknown) => void;
+  onDone?: (item: number, result: unknown) => void;
+  onFailed?: (item: number, error: Error) => void;
+}
+
+export interface TaskPoolResult {
+  done: Map<number, unknown>;
+  failed: Map<number, Error>;
+  /** Items never started (only after an abort). */
+  notStarted: number[];
+  aborted: boolean;
+}
+
+/** A setup failure in a worker (the same in every worker, so the pool stops). */
+export class WorkerSetupError extends Error {
+  override name = "WorkerSetupError";
+}
+
+export function deserializeError(e: SerializedError): Error {
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
+  const queue = [...o.items];
+  const res: TaskPoolResult = { done: new Map(), failed: new Map(), notStarted: [], aborted: false };
+  const live = new Set<Worker>();
+  const current = new Map<Worker, number>(); // worker -> item in flight
+  let fatal: Error | undefined;
+  let spawned = 0;
+  const maxSpawn = Math.max(1, o.workers) + o.items.length; // replacements after crashes are bounded
+
+  return new Promise<TaskPoolResult>((resolve, reject) => {
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      if (live.size > 0 && !fatal) {
+        // Done only when no item is in flight and none can be handed out.
+        if (current.size > 0) return;
+        if (queue.length > 0 && !res.aborted) return;
+      }
+      settled = true;
+      o.signal?.removeEventListener("abort", onAbort);
+      if (res.aborted) res.notStarted = queue.splice(0);
+      const all = [...live];
+      live.clear();
+      Promise.all(all.map((w) => w.terminate())).then(
+        () => (fatal ? reject(fatal) : resolve(res)),
+        () => (fatal ? reject(fatal) : resolve(res)),
+      );
+    };
+
+    const next = (w: Worker) => {
+      const item = res.aborted || fatal ? undefined : queue.shift();
+      if (item === undefined) return finish();
+      current.set(w, item);
+      w.postMessage({ t: "run", item } satisfies ParentMessage);
+    };
+
+    const spawn = () => {
+      spawned++;
+      const w = new Worker(o.workerUrl, { workerData: o.workerData });
+      live.add(w);
+      let crash: Error | undefined;
+      w.on("message", (m: WorkerMessage) => {
+        switch (m.t) {
+          case "ready":
+            return next(w);
+          case "fatal":
+            fatal ??= new WorkerSetupError(deserializeError(m.error).message);
+            return finish();
+          case "event":
+            o.onEvent?.(m.item, m.data);
+            return;
+          case "done":
+            current.delete(w);
+            res.done.set(m.item, m.result);
+            o.onDone?.(m.item, m.result);
+            return next(w);
+          case "failed": {
+            current.delete(w);
+            const err = deserializeError(m.error);
+            res.failed.set(m.item, err);
+            o.onFailed?.(m.item, err);
+            return next(w);
+          }
+        }
+      });
+      w.on("error", (e) => (crash = e instanceof Error ? e : new Error(String(e))));
+      w.on("exit", (code) => {
+        if (!live.delete(w)) return; // terminated by us
+        const item = current.get(w);
+        current.delete(w);
+        const err = crash ?? new Error(`worker thread exited with code ${code}`);
+        if (item !== undefined) {
+          res.failed.set(item, err);
+          o.onFailed?.(item, err);
+        } else if (!fatal && crash) {
+          fatal = new WorkerSetupError(err.message); // died before it was ready
+        }
+        if (!fatal && !res.aborted && queue.length > 0 && spawned < maxSpawn) spawn();
+        finish();
+      });
+    };
+
+    const onAbort = () => {
+      res.aborted = true;
+      for (const w of current.keys()) w.postMessage({ t: "abort" } satisfies ParentMessage);
+      finish();
+    };
+    if (o.signal?.aborted) {
+      res.aborted = true;
+      res.notStarted = queue.splice(0);
+      settled = true;
+      return resolve(res);
+    }
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    const n = Math.max(1, Math.min(o.workers, queue.length));
+    if (queue.length === 0) {
+      settled = true;
+      return resolve(res);
+    }
+    for (let i = 0; i < n; i++) spawn();
+  });
+}

@@ -1,0 +1,50 @@
+// A writeAll worker thread: imports the dataset module once, then writes the ranks it is handed.
+import { serveItems } from "./serve.js";
+import { loadDatasetExport } from "./load.js";
+import { isDataset, writePartition } from "./backend.js";
+
+export interface WorkerData {
+  dataset: string;
+  exportName?: string;
+  store: string;
+  ranks: number;
+  dims: string[];
+  writeOptions: Record<string, unknown>;
+}
+
+/** Chunks written since the last report (progress is batched: at most ~10 messages a second per thread). */
+export interface ChunkProgress {
+  chunks: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+serveItems(async (data) => {
+  const d = data as WorkerData;
+  const ds = await loadDatasetExport(d.dataset, { exportName: d.exportName, check: isDataset });
+  return async (rank, ctx) => {
+    let acc: ChunkProgress = { chunks: 0, bytesIn: 0, bytesOut: 0 };
+    let last = performance.now();
+    const flush = () => {
+      if (acc.chunks === 0) return;
+      ctx.emit(acc);
+      acc = { chunks: 0, bytesIn: 0, bytesOut: 0 };
+      last = performance.now();
+    };
+    const record = await writePartition(ds, d.store, {
+      ...d.writeOptions,
+      ranks: d.ranks,
+      dims: d.dims,
+      rank,
+      signal: ctx.signal,
+      onChunk: (c: { bytesIn: number; bytesOut: number }) => {
+        acc.chunks++;
+        acc.bytesIn += c.bytesIn;
+        acc.bytesOut += c.bytesOut;
+        if (performance.now() - last > 100) flush();
+      },
+    });
+    flush();
+    return record;
+  };
+});

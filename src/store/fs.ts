@@ -1,0 +1,129 @@
+// A filesystem store: one file per key under a root directory. Every `set` is atomic per key (a temporary file
+// in the same directory, then rename), so a killed writer leaves each key absent, old, or new and complete —
+// never torn. With `durable`, the file is fsynced before the rename and the directory after it.
+import { mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { StoreError, type Store } from "./types.js";
+
+/** Suffix of temporary files; `list` never reports them. */
+const TMP = ".xptmp";
+let counter = 0;
+
+export interface FileSystemStoreOptions {
+  /** fsync each file before its rename and its directory after (default false). */
+  durable?: boolean;
+}
+
+export class FileSystemStore implements Store {
+  readonly root: string;
+  durable: boolean;
+  private readonly made = new Set<string>();
+
+  constructor(root: string | URL, options: FileSystemStoreOptions = {}) {
+    this.root = resolve(typeof root === "string" && !root.startsWith("file:") ? root : fileURLToPath(root));
+    this.durable = options.durable ?? false;
+  }
+
+  /** The file of an absolute key; rejects keys that could escape the root. */
+  path(key: string): string {
+    if (!key.startsWith("/")) throw new StoreError(`store key ${JSON.stringify(key)} must be an absolute path starting with "/"`);
+    const parts = key.slice(1).split("/");
+    if (parts.some((p) => p === "" || p === "." || p === "..")) {
+      throw new StoreError(`store key ${JSON.stringify(key)} has an empty, "." or ".." segment`);
+    }
+    return join(this.root, ...parts);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const b = await readFile(this.path(key));
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async set(key: string, value: Uint8Array): Promise<void> {
+    const file = this.path(key);
+    const dir = dirname(file);
+    if (!this.made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${counter++}${TMP}`;
+    const fh = await open(tmp, "w");
+    try {
+      await fh.writeFile(value);
+      if (this.durable) await fh.sync();
+    } catch (e) {
+      await fh.close();
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
+    await fh.close();
+    try {
+      await rename(tmp, file);
+    } catch (e) {
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
+    if (this.durable) await syncDir(dir);
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.path(key));
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+  }
+
+  /** Every key under `prefix` ("/" = all), sorted. Temporary files of interrupted writes are not keys. */
+  async list(prefix = "/"): Promise<string[]> {
+    const base = prefix === "/" ? this.root : this.path(prefix.replace(/\/+$/, ""));
+    const out: string[] = [];
+    const walk = async (dir: string, keyDir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e) || (e as { code?: string }).code === "ENOTDIR") return;
+        throw e;
+      }
+      for (const ent of entries) {
+        const key = `${keyDir}/${ent.name}`;
+        if (ent.isDirectory()) await walk(join(dir, ent.name), key);
+        else if (!ent.name.endsWith(TMP)) out.push(key);
+      }
+    };
+    await walk(base, prefix === "/" ? "" : prefix.replace(/\/+$/, ""));
+    return out.sort();
+  }
+
+  /** Remove everything under `prefix` (a directory), for replacing a store. */
+  async deletePrefix(prefix: string): Promise<void> {
+    const p = prefix === "/" ? this.root : this.path(prefix.replace(/\/+$/, ""));
+    await rm(p, { recursive: true, force: true });
+    this.made.clear();
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === "ENOENT" || code === "NotFound";
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Some platforms (and Deno's node compat on some of them) refuse fsync on a directory: the rename is
+    // still atomic, only its durability across power loss is weaker there.
+    if ((e as { code?: string }).code !== "EISDIR" && (e as { code?: string }).code !== "EINVAL") throw e;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,72 @@
+// Store resolution: a path or `file:` URL becomes a FileSystemStore; any object with zarrita's store shape is
+// used as is (a plain Map included). `StoreOps` gives the writer one async view of whatever it was handed.
+import { FileSystemStore } from "./fs.js";
+import { StoreError, type Store } from "./types.js";
+
+export { FileSystemStore, type FileSystemStoreOptions } from "./fs.js";
+export { StoreError, type Store } from "./types.js";
+
+export type StoreLike = Store | string | URL;
+
+export function resolveStore(store: StoreLike, options: { durable?: boolean } = {}): Store {
+  if (typeof store === "string" || store instanceof URL) {
+    if (store instanceof URL && store.protocol !== "file:") {
+      throw new StoreError(`store URL ${store.href}: only file: URLs name a filesystem store; pass a store object for others`);
+    }
+    return new FileSystemStore(store, { durable: options.durable });
+  }
+  if (!store || typeof (store as Store).get !== "function" || typeof (store as Store).set !== "function") {
+    throw new StoreError("store must be a path, a file: URL, or an object with get(key) and set(key, bytes) (a Map works)");
+  }
+  return store;
+}
+
+/** Uniform async operations over a store; `canDelete` / `canList` say what it supports. */
+export class StoreOps {
+  constructor(readonly store: Store) {}
+
+  get canDelete(): boolean {
+    return typeof this.store.delete === "function";
+  }
+
+  get canList(): boolean {
+    return typeof this.store.list === "function" || this.store instanceof Map;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const v = await this.store.get(key);
+    return v ?? undefined;
+  }
+
+  async set(key: string, value: Uint8Array): Promise<void> {
+    await this.store.set(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    if (!this.store.delete) throw new StoreError(`this store has no delete(key): cannot remove ${key}`);
+    await this.store.delete(key);
+  }
+
+  /** Keys under `prefix` ("/" = every key). */
+  async list(prefix = "/"): Promise<string[]> {
+    let it: Iterable<string> | AsyncIterable<string>;
+    if (typeof this.store.list === "function") it = await this.store.list(prefix);
+    else if (this.store instanceof Map) it = (this.store as Map<string, unknown>).keys();
+    else throw new StoreError("this store has no list(prefix)");
+    const out: string[] = [];
+    for await (const k of it as AsyncIterable<string>) if (prefix === "/" || k.startsWith(prefix)) out.push(k);
+    return out.sort();
+  }
+
+  /** Remove every key under `prefix`. */
+  async deletePrefix(prefix: string): Promise<void> {
+    if (this.store instanceof FileSystemStore) return this.store.deletePrefix(prefix);
+    for (const k of await this.list(prefix)) await this.delete(k);
+  }
+}
+
+/** Require `delete`/`list` for an operation, before anything is written. */
+export function requireOps(ops: StoreOps, need: { delete?: boolean; list?: boolean }, why: string): void {
+  if (need.delete && !ops.canDelete) throw new StoreError(`${why} needs a store with delete(key); this store has none`);
+  if (need.list && !ops.canList) throw new StoreError(`${why} needs a store with list(prefix); this store has none`);
+}

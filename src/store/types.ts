@@ -1,0 +1,18 @@
+// The store shape the writer accepts: zarrita's (`get`, `set`, optional `delete`, `list`), keys being absolute
+// paths such as `/zarr.json`, `/temp/.zarray`, `/temp/c/0/0`. A plain `Map<string, Uint8Array>` is one.
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface Store {
+  get(key: string): MaybePromise<Uint8Array | undefined>;
+  set(key: string, value: Uint8Array): MaybePromise<unknown>;
+  /** Remove a key (absent keys are fine). Needed for mode "w" and `writeEmptyChunks: false`. */
+  delete?(key: string): MaybePromise<unknown>;
+  /** Every key under `prefix` (an absolute path ending in "/", or "/" for all). Needed for mode "w". */
+  list?(prefix?: string): MaybePromise<Iterable<string> | AsyncIterable<string>>;
+}
+
+/** A store operation is unsupported by the given store, or a key is malformed. Raised before anything is written. */
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+}

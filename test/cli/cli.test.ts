@@ -1,0 +1,133 @@
+// The xpartition command as users run it (node on the bin's file): help for every command, errors as one
+// line with a non-zero exit, dataset-module loading errors, and status on hand-made records.
+import { describe, expect, it, beforeAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = join(root, "dist", "cli", "main.js");
+let dir = "";
+
+function xp(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH!, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+/** An error: exactly one line on stderr, nothing on stdout, the given exit status. */
+function fails(args: string[], code: number, pattern: RegExp, env: Record<string, string> = {}) {
+  const r = xp(args, env);
+  expect(r.err).toMatch(pattern);
+  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  expect(r.code).toBe(code);
+  return r;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "xpartition-cli-"));
+  writeFileSync(join(dir, "named.mjs"), "export const a = 1;\nexport function b() { return 'x'; }\n");
+  writeFileSync(join(dir, "throws.mjs"), "export default async () => { throw new Error('no data today'); };\n");
+  writeFileSync(join(dir, "syntax.mjs"), "export default {{;\n");
+  writeFileSync(join(dir, "number.mjs"), "export default 42;\n");
+});
+
+describe("xpartition CLI", () => {
+  it("package.json's bin is the CLI, with a shebang", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(pkg.bin).toEqual({ xpartition: "dist/cli/main.js" });
+    expect(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+  });
+
+  it("--help lists every command; no command is a usage error", () => {
+    const r = xp(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["plan", "init", "write", "run", "status", "demo"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    expect(xp([]).code).toBe(2);
+  });
+
+  it.each(["plan", "init", "write", "run", "status", "demo"])("%s --help", (c) => {
+    const r = xp([c, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^usage: xpartition ${c} `));
+    expect(r.err).toBe("");
+    expect(xp(["help", c]).out).toBe(r.out);
+  });
+
+  it("write --help lists the rank variables", () => {
+    const out = xp(["write", "-h"]).out;
+    for (const v of ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX", "OMPI_COMM_WORLD_RANK"]) {
+      expect(out).toContain(v);
+    }
+  });
+
+  it("usage errors: one line, exit 2", () => {
+    fails(["frobnicate"], 2, /^xpartition: unknown command "frobnicate": expected one of plan, init, write, run, status, demo/);
+    fails(["plan", "named.mjs", "--ranks", "4"], 2, /^xpartition plan: --dims is required$/m);
+    fails(["plan", "named.mjs", "--dims", "time"], 2, /^xpartition plan: --ranks is required$/m);
+    fails(["plan", "named.mjs", "--ranks", "0", "--dims", "time"], 2, /--ranks "0" is not valid: expected an integer >= 1/);
+    fails(["plan", "named.mjs", "--ranks", "2.5", "--dims", "time"], 2, /--ranks "2.5" is not valid/);
+    fails(["plan", "named.mjs", "--ranks", "2", "--dims", "time,"], 2, /--dims "time," is not valid/);
+    fails(["plan", "named.mjs", "--ranks", "2", "--dims", "x,x"], 2, /--dims names "x" twice/);
+    fails(["init", "named.mjs"], 2, /^xpartition init: missing <store>/);
+    fails(["init", "named.mjs", "s", "--ranks", "2", "--dims", "t", "--zarr-format", "4"], 2, /--zarr-format "4" is not valid: expected one of 2, 3/);
+    fails(["init", "named.mjs", "s", "--ranks", "2", "--dims", "t", "--mode", "a"], 2, /--mode "a" is not valid: expected one of w-, w/);
+    fails(["run", "m", "s", "--ranks", "2", "--dims", "t", "--workers", "0"], 2, /--workers "0" is not valid/);
+    fails(["run", "m", "s", "--nope"], 2, /^xpartition run: unknown option --nope/);
+    fails(["write", "m", "s", "--rank"], 2, /^xpartition write: option --rank needs a value/);
+    fails(["status", "a", "b"], 2, /^xpartition status: unexpected argument "b"/);
+    fails(["demo", "--time=-3"], 2, /--time "-3" is not valid/);
+    fails(["demo", "--time", "-3"], 2, /option --time needs a value \(for one starting with "-", write --time=VALUE\)/);
+  });
+
+  it("dataset module errors name the module and what is wrong", () => {
+    fails(["plan", "missing.mjs", "--ranks", "2", "--dims", "t"], 1, /^xpartition plan: dataset module not found: .*missing\.mjs$/m);
+    fails(["plan", "named.mjs", "--ranks", "2", "--dims", "t"], 1, /named\.mjs has no default export \(its exports: a, b\); pick one with --export NAME/);
+    fails(["plan", "named.mjs", "--export", "c", "--ranks", "2", "--dims", "t"], 1, /has no export named "c" \(its exports: a, b\)/);
+    fails(["plan", "named.mjs", "--export", "a", "--ranks", "2", "--dims", "t"], 1, /export "a" of .*named\.mjs is number, expected a Dataset/);
+    fails(["plan", "named.mjs", "--export", "b", "--ranks", "2", "--dims", "t"], 1, /export "b" of .*named\.mjs is string, expected a Dataset/);
+    fails(["plan", "number.mjs", "--ranks", "2", "--dims", "t"], 1, /the default export of .*number\.mjs is number, expected a Dataset or a function returning one/);
+    fails(["plan", "throws.mjs", "--ranks", "2", "--dims", "t"], 1, /the default export of .*throws\.mjs threw while building the dataset: no data today/);
+    fails(["plan", "syntax.mjs", "--ranks", "2", "--dims", "t"], 1, /^xpartition plan: cannot import dataset module .*syntax\.mjs: /m);
+  });
+
+  it("write without a recorded plan, or without a rank, fails before loading anything", () => {
+    fails(["write", "named.mjs", "nostore"], 1, /nostore has no recorded plan \(\/\.xpartition\/plan\.json\): initialise it with 'xpartition init'/);
+    const s = join(dir, "planned");
+    mkdirSync(join(s, ".xpartition"), { recursive: true });
+    writeFileSync(join(s, ".xpartition", "plan.json"), JSON.stringify({ ranks: 4, dims: ["time"] }));
+    fails(["write", "named.mjs", "planned"], 1, /^xpartition write: no rank: pass --rank R or run under an engine that sets one of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, CLOUD_RUN_TASK_INDEX, BATCH_TASK_INDEX, OMPI_COMM_WORLD_RANK$/m);
+    fails(["write", "named.mjs", "planned"], 1, /SLURM_ARRAY_TASK_ID=4 is out of range: the plan has 4 ranks \(0\.\.3\)/, { SLURM_ARRAY_TASK_ID: "4" });
+    fails(["write", "named.mjs", "planned"], 1, /JOB_COMPLETION_INDEX="x1" is not a rank: expected a non-negative integer/, { JOB_COMPLETION_INDEX: "x1" });
+    fails(["write", "named.mjs", "planned", "--rank", "1", "--ranks", "5"], 1, /ranks 5 does not match the plan recorded in planned: 4 ranks over time/);
+    fails(["write", "named.mjs", "planned", "--rank", "1", "--dims", "tile"], 1, /dims tile does not match the plan recorded in planned/);
+  });
+
+  it("status: missing store, no plan, and hand-made records", () => {
+    fails(["status", "nowhere"], 2, /^xpartition status: nowhere is not an initialised xpartition store/);
+    const s = join(dir, "recs");
+    mkdirSync(join(s, ".xpartition", "ranks"), { recursive: true });
+    writeFileSync(join(s, ".xpartition", "schema.json"), "{}");
+    fails(["status", "recs"], 2, /recs has no recorded plan/);
+    writeFileSync(join(s, ".xpartition", "plan.json"), JSON.stringify({ ranks: 8, dims: ["time"] }));
+    const rec = (r: number, extra = {}) =>
+      writeFileSync(join(s, ".xpartition", "ranks", `${r}.json`), JSON.stringify({ rank: r, ranks: 8, dims: ["time"], chunks: 2, bytesIn: 100, bytesOut: 50, ...extra }));
+    for (const r of [0, 1, 2, 6]) rec(r);
+    rec(7, { ranks: 4 }); // another plan's record: missing
+    writeFileSync(join(s, ".xpartition", "ranks", "5.json"), "{not json");
+    let r = xp(["status", "recs"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("complete: 4 of 8 ranks (8 chunks, 400 B in, 200 B out)");
+    expect(r.out).toContain("missing: 4 ranks: 3-5,7");
+    expect(r.out).toMatch(/rank 5: record invalid/);
+    expect(r.out).toMatch(/rank 7: record stale \(written for 4 ranks\)/);
+    expect(r.out).toMatch(/^resubmit: --array=3-5,7$/m);
+    r = xp(["status", "recs", "--json"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ranks: 8, complete: [0, 1, 2, 6], missing: [3, 4, 5, 7], resubmit: "--array=3-5,7" });
+    for (const k of [3, 4, 5, 7]) rec(k);
+    r = xp(["status", "recs"]);
+    expect(r.out).toContain("all ranks complete");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(xp(["status", "recs", "--json"]).out).resubmit).toBeNull();
+  });
+});

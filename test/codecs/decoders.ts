@@ -1,0 +1,116 @@
+// Independent decoders for checking encoder output structurally (numcodecs.js and python decode it too).
+
+/** A reference LZ4 block decoder, independent of the encoder; checks the end-of-block rules of FORMATS.md §6.2. */
+export function lz4DecodeBlock(src: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let ip = 0;
+  let op = 0;
+  for (;;) {
+    const token = src[ip++]!;
+    let lit = token >> 4;
+    if (lit === 15) for (let b = 255; b === 255; ) lit += b = src[ip++]!;
+    out.set(src.subarray(ip, ip + lit), op);
+    ip += lit;
+    op += lit;
+    if (ip === src.length) {
+      if ((token & 15) !== 0) throw new Error("last sequence has a match");
+      break;
+    }
+    const offset = src[ip]! | (src[ip + 1]! << 8);
+    ip += 2;
+    if (offset === 0 || offset > op) throw new Error(`bad offset ${offset} at ${op}`);
+    let ml = token & 15;
+    if (ml === 15) for (let b = 255; b === 255; ) ml += b = src[ip++]!;
+    ml += 4;
+    if (op > n - 12) throw new Error(`match starts at ${op} > n - 12 (MFLIMIT)`);
+    if (op + ml > n - 5) throw new Error(`match ends at ${op + ml} > n - 5 (LASTLITERALS)`);
+    for (let i = 0; i < ml; i++, op++) out[op] = out[op - offset]!;
+  }
+  if (op !== n) throw new Error(`decoded ${op} bytes, expected ${n}`);
+  return out;
+}
+
+export interface BloscHeader {
+  version: number;
+  versionlz: number;
+  flags: number;
+  typesize: number;
+  nbytes: number;
+  blocksize: number;
+  cbytes: number;
+}
+
+export function bloscHeader(c: Uint8Array): BloscHeader {
+  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  return {
+    version: c[0]!, versionlz: c[1]!, flags: c[2]!, typesize: c[3]!,
+    nbytes: dv.getUint32(4, true), blocksize: dv.getUint32(8, true), cbytes: dv.getUint32(12, true),
+  };
+}
+
+/** Byte unshuffle of one block (FORMATS.md §5.5). */
+function unshuffle(src: Uint8Array, ts: number): Uint8Array {
+  const out = src.slice();
+  const n = Math.floor(src.length / ts);
+  for (let j = 0; j < ts; j++) for (let i = 0; i < n; i++) out[i * ts + j] = src[j * n + i]!;
+  return out;
+}
+
+/** Bit unshuffle of one block (FORMATS.md §5.5). */
+function bitunshuffle(src: Uint8Array, ts: number): Uint8Array {
+  const n = Math.floor(src.length / ts);
+  if (src.length < ts || n % 8 !== 0) return src.slice();
+  const out = src.slice();
+  out.fill(0, 0, n * ts);
+  for (let j = 0; j < ts; j++) {
+    for (let k = 0; k < 8; k++) {
+      const row = (8 * j + k) * (n / 8);
+      for (let i = 0; i < n; i++) {
+        const bit = (src[row + (i >> 3)]! >> (i & 7)) & 1;
+        out[i * ts + j]! |= bit << k;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Decode a Blosc1 container with LZ4 streams following the decoder rules of FORMATS.md §5.2 exactly
+ * (absolute bstarts, nsplits rule, raw streams when csize == neblock).
+ */
+export function bloscDecodeLz4(c: Uint8Array): Uint8Array {
+  const h = bloscHeader(c);
+  if (h.version !== 2 || h.versionlz !== 1) throw new Error(`bad version ${h.version}/${h.versionlz}`);
+  if (h.cbytes !== c.length) throw new Error(`cbytes ${h.cbytes} != length ${c.length}`);
+  if (h.flags & 0x08) throw new Error("reserved flag set");
+  if (h.nbytes === 0) return new Uint8Array(0);
+  if (h.flags & 0x02) {
+    if (h.cbytes !== h.nbytes + 16) throw new Error("memcpyed cbytes");
+    return c.slice(16);
+  }
+  if (((h.flags >> 5) & 7) !== 1) throw new Error("not lz4");
+  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  const out = new Uint8Array(h.nbytes);
+  const nblocks = Math.ceil(h.nbytes / h.blocksize);
+  const dontSplit = (h.flags & 0x10) !== 0;
+  for (let j = 0; j < nblocks; j++) {
+    let p = dv.getInt32(16 + 4 * j, true);
+    if (j === 0 && p !== 16 + 4 * nblocks) throw new Error(`bstarts[0] = ${p}`);
+    const leftover = j === nblocks - 1 && h.nbytes % h.blocksize !== 0;
+    const bsize = leftover ? h.nbytes % h.blocksize : h.blocksize;
+    const nsplits = !dontSplit && h.typesize <= 16 && Math.floor(h.blocksize / h.typesize) >= 128 && !leftover ? h.typesize : 1;
+    const neblock = bsize / nsplits;
+    const block = new Uint8Array(bsize);
+    for (let s = 0; s < nsplits; s++) {
+      const csize = dv.getInt32(p, true);
+      p += 4;
+      const stream = c.subarray(p, p + csize);
+      if (csize > neblock) throw new Error(`stream ${s} of block ${j}: csize ${csize} > neblock ${neblock}`);
+      block.set(csize === neblock ? stream : lz4DecodeBlock(stream, neblock), s * neblock);
+      p += csize;
+    }
+    const plain = h.flags & 0x01 && h.typesize > 1 ? unshuffle(block, h.typesize) : h.flags & 0x04 ? bitunshuffle(block, h.typesize) : block;
+    out.set(plain, j * h.blocksize);
+  }
+  return out;
+}
