@@ -10,7 +10,9 @@ import type { StoreOps } from "../store/index.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
-import { chunkIndicesOf, isWholeBlock, sliceChunk, type SliceGeometry } from "./blocks.js";
+import { crc32cPtr } from "../kernels/crc32c.js";
+import { crc32c } from "../kernels/crc32c.js";
+import { chunkIndicesOf, contiguousOffset, sliceChunk, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
 
@@ -58,16 +60,18 @@ export class Tally {
   encodeSeconds = 0;
   private readonly acc = new Uint8Array(32);
 
-  add(key: string, raw: number, encoded: Uint8Array): void {
+  /** Count a chunk: its key, raw size, encoded length and the CRC-32C of its encoded bytes. */
+  add(key: string, raw: number, len: number, crc: number): void {
     this.chunks++;
     this.bytesIn += raw;
-    this.bytesOut += encoded.length;
-    const h = createHash("sha256").update(key).update("\0").update(encoded).digest();
+    this.bytesOut += len;
+    // Per chunk, sha256 of (key, length, CRC-32C of the bytes); XOR-combined so the order of chunks is free.
+    const h = createHash("sha256").update(`${key}\0${len}\0${crc >>> 0}`).digest();
     for (let i = 0; i < 32; i++) this.acc[i]! ^= h[i]!;
   }
 
   get digest(): string {
-    return "sha256-xor:" + Array.from(this.acc, (b) => b.toString(16).padStart(2, "0")).join("");
+    return "sha256-xor-crc32c:" + Array.from(this.acc, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 }
 
@@ -130,8 +134,9 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
     const key = chunkKey(ctx.format, v.name, idx, sep);
     const mark = k.arena.mark();
     try {
-      let cptr = ptr;
-      if (!isWholeBlock(g)) {
+      const inPlace = contiguousOffset(g);
+      let cptr = ptr + inPlace;
+      if (inPlace < 0) {
         cptr = k.arena.alloc(chunkBytes);
         if (slicer) slicer.sliceInto({ ptr, shape: blockShape, origin }, idx, cptr, k);
         else sliceChunk(k, ptr, cptr, g, pad);
@@ -142,8 +147,18 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         await pool.add(() => ops.delete(key));
         continue;
       }
-      const encoded = await v.codecs.pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
-      tally.add(key, chunkBytes, encoded);
+      let encoded: Uint8Array, crc: number;
+      const pipeline = v.codecs.pipeline;
+      if (pipeline.spanCapable) {
+        // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
+        const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
+        crc = crc32cPtr(span.ptr, span.len, 0, k);
+        encoded = k.u8.slice(span.ptr, span.ptr + span.len);
+      } else {
+        encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
+        crc = crc32c(encoded);
+      }
+      tally.add(key, chunkBytes, encoded.length, crc);
       tally.encodeSeconds += (now() - t0) / 1000;
       await pool.add(() => ops.set(key, encoded));
       written++;
