@@ -1,11 +1,13 @@
 // The CLI's commands. Each parses its own options (./args.ts), does its work through the library (the same
 // functions users call) and returns the exit status.
 import process from "node:process";
+import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
 import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
 import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, validatePlan, writePlan, SCHEMA_KEY, type RecordedPlan } from "../run/records.js";
+import { storeStatus, NotInitialisedError } from "../run/status.js";
 import { availableCores, writeAll, WriteAllError, type WriteAllProgress } from "../run/pool.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 
@@ -54,8 +56,8 @@ function command(
   };
 }
 
-async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Promise<unknown> {
-  return loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset });
+async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Promise<Dataset> {
+  return (await loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset })) as Dataset;
 }
 
 function planArgs(name: string, v: Record<string, string | boolean | undefined>): RecordedPlan {
@@ -101,7 +103,7 @@ ${EXPORT_HELP}
     }
     const s = report.spread;
     io.out.write(`\nper rank: ${s.minChunks}..${s.maxChunks} chunks, ${formatBytes(s.minBytes)}..${formatBytes(s.maxBytes)} (max/mean ${s.imbalance.toFixed(2)})\n`);
-    io.out.write(report.idle.length ? `idle ranks: ${formatRankList(report.idle)} (no work: fewer blocks than ranks along ${p.dims.join(", ")})\n` : "idle ranks: none\n");
+    io.out.write(report.idle.length ? `idle ranks: ${formatRankList(report.idle)} (nothing to write)\n` : "idle ranks: none\n");
     return 0;
   },
 );
@@ -302,34 +304,31 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
   { json: { type: "boolean" } },
   { min: 1, max: 1, names: ["store"] },
   async (v, [store], io) => {
-    const kv = resolveStore(storePath(store!, io));
-    if ((await kv.get(SCHEMA_KEY)) === undefined) {
-      throw new UsageError(`${store} is not an initialised xpartition store (no /.xpartition/schema.json)`);
+    let st;
+    try {
+      st = await storeStatus(storePath(store!, io));
+    } catch (e) {
+      if (e instanceof NotInitialisedError || e instanceof PlanError) throw new UsageError((e as Error).message.replace(storePath(store!, io), store!));
+      throw e;
     }
-    const recorded = await readPlan(kv, store!);
-    if (!recorded) throw new UsageError(`${store} has no recorded plan (/.xpartition/plan.json): it was not initialised by 'xpartition init' or 'xpartition run'`);
-    const statuses = await readRankStatuses(kv, recorded, await expectedFingerprint(kv, recorded));
-    const complete = statuses.filter((s) => s.state === "complete");
-    const missing = statuses.filter((s) => s.state !== "complete");
-    const sum = (k: string) => complete.reduce((a, s) => a + Number(s.record?.[k] ?? 0), 0);
-    const list = formatRankList(missing.map((s) => s.rank));
+    const list = st.resubmit?.slice("--array=".length) ?? "";
     if (v.json) {
+      const problems = st.details.filter((s) => s.state !== "complete" && s.state !== "missing").map((s) => ({ rank: s.rank, state: s.state, reason: s.reason }));
       io.out.write(JSON.stringify({
-        store, ranks: recorded.ranks, dims: recorded.dims, complete: complete.map((s) => s.rank), missing: missing.map((s) => s.rank),
-        problems: missing.filter((s) => s.state !== "missing").map((s) => ({ rank: s.rank, state: s.state, reason: s.reason })),
-        resubmit: missing.length ? `--array=${list}` : null, chunks: sum("chunks"), bytesIn: sum("bytesIn"), bytesOut: sum("bytesOut"),
+        store, ranks: st.ranks, dims: st.dims, complete: st.complete, missing: st.missing, problems, resubmit: st.resubmit,
+        chunks: st.chunks, bytesIn: st.bytesIn, bytesOut: st.bytesOut,
       }, null, 2) + "\n");
-      return missing.length ? 1 : 0;
+      return st.missing.length ? 1 : 0;
     }
-    io.out.write(`${store}: ${recorded.ranks} ranks over ${recorded.dims.join(",")}\n`);
-    io.out.write(`complete: ${complete.length} of ${recorded.ranks} ranks (${sum("chunks")} chunks, ${formatBytes(sum("bytesIn"))} in, ${formatBytes(sum("bytesOut"))} out)\n`);
-    if (!missing.length) {
+    io.out.write(`${store}: ${st.ranks} ranks over ${st.dims.join(",")}\n`);
+    io.out.write(`complete: ${st.complete.length} of ${st.ranks} ranks (${st.chunks} chunks, ${formatBytes(st.bytesIn)} in, ${formatBytes(st.bytesOut)} out)\n`);
+    if (!st.missing.length) {
       io.out.write("all ranks complete\n");
       return 0;
     }
-    io.out.write(`missing: ${missing.length} ranks: ${list}\n`);
-    for (const s of missing) if (s.state !== "missing") io.out.write(`  rank ${s.rank}: record ${s.state} (${s.reason})\n`);
-    io.out.write(`resubmit: --array=${list}\n`);
+    io.out.write(`missing: ${st.missing.length} rank${st.missing.length === 1 ? "" : "s"}: ${list}\n`);
+    for (const s of st.details) if (s.state !== "complete" && s.state !== "missing") io.out.write(`  rank ${s.rank}: record ${s.state} (${s.reason})\n`);
+    io.out.write(`resubmit: ${st.resubmit}\n`);
     return 1;
   },
 );

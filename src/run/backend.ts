@@ -4,6 +4,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KeyStore } from "./records.js";
+import { Dataset } from "../model/dataset.js";
+import { DataArray } from "../model/dataarray.js";
 
 export class NotAvailableError extends Error {
   override name = "NotAvailableError";
@@ -14,7 +16,9 @@ export type StoreArg = string | URL | KeyStore;
 export type AnyDataset = unknown;
 
 export function isDataset(v: unknown): string | undefined {
-  return v !== null && typeof v === "object" && "variables" in (v as object) ? undefined : "";
+  if (v instanceof Dataset) return undefined;
+  if (v instanceof DataArray) return "a DataArray: wrap it, new Dataset({ dataVars: { name: da } })";
+  return "";
 }
 
 export function resolveStore(store: StoreArg): KeyStore {
@@ -52,25 +56,7 @@ export async function expectedFingerprint(_store: KeyStore, _plan: { ranks: numb
   return undefined;
 }
 
-export interface PlanReport {
-  ranks: number;
-  dims: string[];
-  variables: {
-    name: string;
-    dims: string[];
-    shape: number[];
-    chunks: number[];
-    dtype: string;
-    perRank: { rank: number; region: [number, number][] | null; chunks: number; bytes: number }[];
-  }[];
-  perRank: { rank: number; chunks: number; bytes: number }[];
-  idle: number[];
-  spread: { minChunks: number; maxChunks: number; minBytes: number; maxBytes: number; imbalance: number };
-}
-
-export function describePlan(_ds: AnyDataset, _ranks: number, _dims: string[]): PlanReport {
-  throw missing("plan");
-}
+export { describePlan, type PlanReport } from "./describe.js";
 
 /** The D1 demo dataset as a module URL (workers import it), with its time length. */
 export function demoDatasetUrl(time: number): URL {
