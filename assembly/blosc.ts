@@ -4,6 +4,7 @@
 // fallback when the result would not fit. Block size and the split decision come from the caller
 // (src/codecs/blosc.ts computes them as c-blosc's compute_blocksize / split_block do).
 import { lz4Compress } from "./lz4";
+import { shuffleBytes, bitshuffle } from "./shuffle";
 
 // c-blosc API compressor codes (not the header format codes).
 // @ts-ignore: decorator
@@ -35,8 +36,6 @@ import { lz4Compress } from "./lz4";
 /** Error codes (negative returns). */
 // @ts-ignore: decorator
 @inline const ERR_CODEC: i32 = -1;
-// @ts-ignore: decorator
-@inline const ERR_SHUFFLE: i32 = -3;
 
 /** Header format code (flags bits 5-7) of a c-blosc compressor code. */
 function formatCode(compcode: u32): u8 {
@@ -54,6 +53,9 @@ function formatCode(compcode: u32): u8 {
  */
 function bloscInnerCompress(compcode: u32, src: usize, len: usize, dst: usize, cap: usize, clevel: i32): i32 {
   if (compcode == BLOSC_LZ4) return lz4Compress(src, len, dst, cap, 10 - clevel);
+  // zstd, once assembly/zstd.ts compresses (src/codecs/blosc.ts encodes it through numcodecs.js until then):
+  //   if (compcode == BLOSC_ZSTD) return zstdCompress(src, len, dst, cap, clevel < 9 ? 2 * clevel - 1 : 22, 0);
+  // (and bloscHasCodec returns true for it). A return of 0 or >= len stores the stream raw.
   return ERR_CODEC;
 }
 
@@ -62,14 +64,22 @@ export function bloscHasCodec(compcode: u32): bool {
   return compcode == BLOSC_LZ4;
 }
 
-/** True when this build has the shuffle kernels (until assembly/shuffle.ts lands, only shuffle 0). */
+/** True when this build has the shuffle kernels (assembly/shuffle.ts). */
 export function bloscHasShuffle(): bool {
-  return false;
+  return true;
 }
 
-/** Apply the block's shuffle into `tmp`; returns the pointer to compress from. */
+/** Apply the block's shuffle into `tmp` as c-blosc's blosc_c does; returns the pointer to compress from. */
 // @ts-ignore: decorator
 @inline function shuffleBlock(shuffle: u32, typesize: u32, src: usize, tmp: usize, bsize: usize): usize {
+  if (shuffle == 1 && typesize > 1) {
+    shuffleBytes(src, tmp, bsize, typesize);
+    return tmp;
+  }
+  if (shuffle == 2) {
+    bitshuffle(src, tmp, bsize, typesize);
+    return tmp;
+  }
   return src;
 }
 
@@ -97,9 +107,6 @@ export function bloscCompress(
   let flags: u8 = (shuffle == 1 ? DOSHUFFLE : shuffle == 2 ? DOBITSHUFFLE : 0) | (dontSplit ? DONT_SPLIT : 0) | (formatCode(compcode) << 5);
   if (clevel == 0 || nbytes < MIN_BUFFERSIZE) return memcpyed(src, nbytes, dst, dstCap, flags, typesize, blocksize);
   if (!bloscHasCodec(compcode)) return ERR_CODEC;
-  if (shuffle == 2 || (shuffle == 1 && typesize > 1)) {
-    if (!bloscHasShuffle()) return ERR_SHUFFLE;
-  }
   let nblocks = (nbytes + blocksize - 1) / blocksize;
   let leftover = nbytes % blocksize;
   let ntbytes = HEADER + nblocks * 4;

@@ -3,11 +3,10 @@
 import type { TypedArray } from "../kernels/arena.js";
 import { regionToRanges, type Region } from "../plan/blocks.js";
 import { BlocksAccessor, PartitionDataArrayAccessor } from "./accessors.js";
-import { dtypeOf, matchesDType, type DType } from "./dtypes.js";
+import { dtypeInfo, dtypeOf, matchesDType, type DType } from "./dtypes.js";
 import { ShapeError, label } from "./errors.js";
 import { EagerArray, LazyArray, type ComputeCache } from "./lazy.js";
 import { checkRegion, copyRegion, regionSize, type IndexRange } from "./region.js";
-import { dtypeInfo } from "./dtypes.js";
 
 /** How the writer stores a variable. Stored as given; the writer interprets and validates it. */
 export interface Encoding {
@@ -129,6 +128,8 @@ export class DataArray {
 
   /** A copy with another name, the same data (and attrs/encoding unless given). */
   rename(name: string): DataArray {
+    // Compute errors should name the variable as the Dataset knows it.
+    if (this.data instanceof LazyArray && (this.data.name === undefined || this.data.name === this.name)) this.data.name = name;
     return new DataArray({ name, dims: this.dims, data: this.#spec(), attrs: this.attrs, encoding: this.encoding, dtype: this.dtype });
   }
 

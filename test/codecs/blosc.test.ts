@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Blosc } from "numcodecs";
-import { BloscCodec, bloscBlocksize, codec, type BloscCname } from "../../src/codecs/index.js";
+import { BloscCodec, bloscBlocksize, bloscSplit, codec, type BloscCname } from "../../src/codecs/index.js";
 import { bytesOf } from "../../src/codecs/common.js";
 import { DTYPE_CTORS, corpus, smoothFloat32, typed } from "./corpus.js";
 import { bloscDecodeLz4, bloscHeader } from "./decoders.js";
@@ -42,32 +42,62 @@ describe("Blosc container kernel", () => {
     const dec = new Blosc();
     const sizes = [0, 1, 3, 7, 127, 128, 129, 1000, 4096, 65535, 65536 + 7, 262143, 262145, 2 * MiB, 2 * MiB + 13];
     for (const n of sizes) {
+      const big = n >= 2 * MiB;
       for (const { name, bytes } of corpus(n)) {
-        for (const ctor of DTYPE_CTORS) {
+        for (const ctor of big ? [Uint8Array, Float32Array, Float64Array] : DTYPE_CTORS) {
           const data = typed(bytes, ctor);
           const ts = ctor.BYTES_PER_ELEMENT;
-          for (const clevel of n === 2 * MiB ? [5] : [0, 1, 5, 9]) {
-            const c = new BloscCodec({ cname: "lz4", clevel, shuffle: 0 });
-            const enc = c.encodeSync!(data);
-            const h = bloscHeader(enc);
-            const what = `${name} ${ctor.name} clevel ${clevel}`;
-            expect(h.typesize, what).toBe(ts);
-            expect(h.nbytes, what).toBe(data.byteLength);
-            expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("lz4", clevel, ts, data.byteLength));
-            expect(h.flags & 0xe0, what).toBe(0x20);
-            expect(enc.length, what).toBeLessThanOrEqual(data.byteLength + 16);
-            if (clevel === 0 || data.byteLength < 128) expect(h.flags & 0x02, what).toBe(2);
-            const plain = Buffer.from(bytesOf(data));
-            expect(Buffer.from(bloscDecodeLz4(enc)).equals(plain), what).toBe(true);
-            if (ts === 4 || data.byteLength < 128 || clevel === 0) {
-              // numcodecs.js's c-blosc reads any container, but is slow: sample it.
-              expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
+          for (const clevel of big ? [5] : [0, 1, 5, 9]) {
+            for (const shuffle of [0, 1, 2] as const) {
+              const c = new BloscCodec({ cname: "lz4", clevel, shuffle });
+              const enc = c.encodeSync!(data);
+              const h = bloscHeader(enc);
+              const what = `${name} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
+              expect(h.typesize, what).toBe(ts);
+              expect(h.nbytes, what).toBe(data.byteLength);
+              expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("lz4", clevel, ts, data.byteLength));
+              expect(h.flags & 0xe5, what).toBe(0x20 | [0, 1, 4][shuffle]!);
+              expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit("lz4", ts, h.blocksize));
+              expect(enc.length, what).toBeLessThanOrEqual(data.byteLength + 16);
+              if (clevel === 0 || data.byteLength < 128) expect(h.flags & 0x02, what).toBe(2);
+              const plain = Buffer.from(bytesOf(data));
+              expect(Buffer.from(bloscDecodeLz4(enc)).equals(plain), what).toBe(true);
+              if ((ts === 4 || ts === 8) && clevel === 5) {
+                // numcodecs.js's c-blosc reads any container, but is slow: sample it.
+                expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
+              }
             }
           }
         }
       }
     }
   }, 300_000);
+
+  it("reproduces the FORMATS.md §5.6 worked example byte for byte", () => {
+    const enc = codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 }).encodeSync!(Int32Array.from({ length: 64 }, (_, i) => i));
+    const hex = Buffer.from(enc).toString("hex");
+    const lowBytes = Buffer.from(Array.from({ length: 64 }, (_, i) => i)).toString("hex");
+    expect(hex).toBe("02013104" + "00010000" + "00010000" + "68000000" + "14000000" + "50000000" + "ff36" + lowBytes + "0000000000" + "0500a3" + "5000000000" + "00");
+    expect(enc.length).toBe(104);
+    const split = codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1 }).encodeSync!(Int32Array.from({ length: 1024 }, (_, i) => i));
+    expect(split[2]).toBe(0x21);
+    expect(bloscHeader(split).blocksize).toBe(4096);
+    expect(Buffer.from(bloscDecodeLz4(split)).equals(Buffer.from(Int32Array.from({ length: 1024 }, (_, i) => i).buffer))).toBe(true);
+  });
+
+  it("takes the typesize from the dtype, or from the config (v3 typesize, > 255 stored as 1)", () => {
+    const f64 = new Float64Array(10_000).map((_, i) => i * 0.5);
+    expect(codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1 }).encodeSync!(f64)[3]).toBe(8);
+    const v3 = codec({ name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 2, blocksize: 0 } });
+    expect(v3.encodeSync!(f64)[3]).toBe(2);
+    const wide = new BloscCodec({ cname: "lz4", clevel: 5, shuffle: 1, typesize: 300 });
+    const w = wide.encodeSync!(f64);
+    expect(w[3]).toBe(1);
+    expect(Buffer.from(bloscDecodeLz4(w)).equals(Buffer.from(f64.buffer))).toBe(true);
+    // auto shuffle: bit shuffle for 1-byte elements, byte shuffle otherwise
+    expect(codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: -1 }).encodeSync!(new Uint8Array(5000))[2]! & 0x05).toBe(4);
+    expect(codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: -1 }).encodeSync!(new Int16Array(5000))[2]! & 0x05).toBe(1);
+  });
 
   it("writes the empty and memcpyed containers of FORMATS.md §5.2/§5.6", () => {
     const empty = codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 0 }).encodeSync!(new Int32Array(0));

@@ -74,6 +74,7 @@ describe("Dataset", () => {
     expect(ds.dims).toEqual({ time: 4, x: 6 });
     expect(ds.sizes).toEqual({ time: 4, x: 6 });
     expect(ds.dataVars.wind!.name).toBe("wind");
+    expect((ds.dataVars.wind!.data as LazyArray).name).toBe("wind");
     expect(ds.dataVars.temp!.attrs).toEqual({ units: "K" });
     expect(ds.attrs).toEqual({ title: "t" });
     // A dim chunked differently by different variables is allowed (the writer checks chunk rules).
