@@ -23,5 +23,6 @@ export {
 } from "./zarr/index.js";
 export { zstdCompress, zstdCompressSpan, zstdCompressBound, xxh64 } from "./kernels/zstd.js";
 export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shufflePtr, type ShuffleOp } from "./kernels/shuffle.js";
+export * from "./write/index.js";
 export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlicerOptions } from "./kernels/slice.js";
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";

@@ -1,0 +1,125 @@
+// Streaming a region in blocks of whole chunks, and cutting a block (in WASM memory) into full-shape chunk
+// buffers padded with the fill value.
+import type { Kernels } from "../kernels/instance.js";
+import type { IndexRange } from "../plan/blocks.js";
+
+const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
+
+/**
+ * Blocks of whole chunks covering `region` (chunk-aligned), each at most `budget` bytes (one chunk at least),
+ * in C order. A block spans the region fully on trailing axes and whole chunk groups on one axis.
+ */
+export function* blocksOf(region: readonly IndexRange[], chunkShape: readonly number[], elemSize: number, budget: number): Generator<IndexRange[]> {
+  const nd = region.length;
+  const len = region.map((r) => r.stop - r.start);
+  if (len.some((l) => l <= 0)) return;
+  // bytes(a): the region whole on axes >= a, one chunk on axes < a.
+  const bytes = (a: number): number => {
+    let b = elemSize;
+    for (let d = 0; d < nd; d++) b *= d < a ? Math.min(chunkShape[d]!, len[d]!) : len[d]!;
+    return b;
+  };
+  let a = 0;
+  while (a < nd && bytes(a) > budget) a++;
+  if (a === 0) {
+    yield region.map((r) => ({ ...r }));
+    return;
+  }
+  const ax = a - 1;
+  const perIndex = bytes(a) / Math.min(chunkShape[ax]!, len[ax]!);
+  const m = Math.max(1, Math.floor(budget / (perIndex * chunkShape[ax]!)));
+  // Odometer over chunk starts on axes < ax, and groups of m chunks along ax.
+  const step = region.map((_, d) => (d < ax ? chunkShape[d]! : d === ax ? m * chunkShape[d]! : len[d]!));
+  const pos = region.map((r) => r.start);
+  for (;;) {
+    yield region.map((r, d) => (d <= ax ? { start: pos[d]!, stop: Math.min(pos[d]! + step[d]!, r.stop) } : { ...r }));
+    let d = ax;
+    while (d >= 0) {
+      pos[d]! += step[d]!;
+      if (pos[d]! < region[d]!.stop) break;
+      pos[d] = region[d]!.start;
+      d--;
+    }
+    if (d < 0) return;
+  }
+}
+
+/** Grid indices of the chunks inside `block` (chunk-aligned), in C order. */
+export function* chunkIndicesOf(block: readonly IndexRange[], chunkShape: readonly number[]): Generator<number[]> {
+  const lo = block.map((r, d) => Math.floor(r.start / chunkShape[d]!));
+  const hi = block.map((r, d) => Math.ceil(r.stop / chunkShape[d]!));
+  if (lo.some((l, d) => l >= hi[d]!)) return;
+  const idx = [...lo];
+  for (;;) {
+    yield [...idx];
+    let d = idx.length - 1;
+    while (d >= 0) {
+      idx[d]!++;
+      if (idx[d]! < hi[d]!) break;
+      idx[d] = lo[d]!;
+      d--;
+    }
+    if (d < 0) return;
+  }
+}
+
+export interface SliceGeometry {
+  /** Block shape (elements per axis). */
+  blockShape: readonly number[];
+  /** The chunk's offset inside the block, per axis. */
+  offset: readonly number[];
+  /** Elements of the chunk inside the array, per axis (< chunkShape on edge chunks). */
+  valid: readonly number[];
+  chunkShape: readonly number[];
+  elemSize: number;
+}
+
+/** True when the chunk is the whole block and needs no padding: it can be encoded in place. */
+export function isWholeBlock(g: SliceGeometry): boolean {
+  return g.blockShape.every((b, d) => b === g.chunkShape[d] && g.valid[d] === b && g.offset[d] === 0);
+}
+
+/**
+ * Copy the chunk from the block at `src` into the full-shape chunk buffer at `dst`, padding with `pad` (two
+ * little-endian u32 words of one element) where the chunk overhangs the array. Contiguous runs are merged.
+ */
+export function sliceChunk(k: Kernels, src: number, dst: number, g: SliceGeometry, pad: [number, number]): void {
+  const { blockShape, offset, valid, chunkShape, elemSize } = g;
+  const nd = chunkShape.length;
+  const padded = valid.some((v, d) => v < chunkShape[d]!);
+  if (padded) k.exports.fillPattern(dst, prod(chunkShape), elemSize, pad[0], pad[1]);
+  if (nd === 0) {
+    k.u8.copyWithin(dst, src, src + elemSize);
+    return;
+  }
+  // Merge trailing axes where the chunk's valid part spans both the block and the chunk fully.
+  let k0 = nd - 1;
+  while (k0 > 0 && valid[k0] === blockShape[k0] && valid[k0] === chunkShape[k0]) k0--;
+  let run = valid[k0]! * elemSize;
+  for (let d = k0 + 1; d < nd; d++) run *= valid[d]!;
+  const bStride = new Array<number>(nd), cStride = new Array<number>(nd);
+  bStride[nd - 1] = elemSize;
+  cStride[nd - 1] = elemSize;
+  for (let d = nd - 2; d >= 0; d--) {
+    bStride[d] = bStride[d + 1]! * blockShape[d + 1]!;
+    cStride[d] = cStride[d + 1]! * chunkShape[d + 1]!;
+  }
+  const idx = new Array<number>(k0).fill(0);
+  const u8 = k.u8;
+  for (;;) {
+    let s = src + offset[k0]! * bStride[k0]!, t = dst;
+    for (let d = 0; d < k0; d++) {
+      s += (offset[d]! + idx[d]!) * bStride[d]!;
+      t += idx[d]! * cStride[d]!;
+    }
+    u8.copyWithin(t, s, s + run);
+    let d = k0 - 1;
+    while (d >= 0) {
+      idx[d]!++;
+      if (idx[d]! < valid[d]!) break;
+      idx[d] = 0;
+      d--;
+    }
+    if (d < 0) return;
+  }
+}

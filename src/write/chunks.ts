@@ -1,0 +1,164 @@
+// The per-variable engine shared by initializeStore (unchunked variables) and write (chunked regions):
+// compute a block into WASM memory, cut it into chunks, encode, and hand chunks to a bounded write pool.
+import { createHash } from "node:crypto";
+import type { TypedArray } from "../kernels/arena.js";
+import { kernels, type Kernels } from "../kernels/instance.js";
+import type { ComputeCache } from "../model/lazy.js";
+import { dtypeInfo, patternWords } from "../model/dtypes.js";
+import type { IndexRange } from "../plan/blocks.js";
+import type { StoreOps } from "../store/index.js";
+import { chunkKey } from "../zarr/keys.js";
+import type { ZarrFormat } from "../zarr/keys.js";
+import { chunkIndicesOf, isWholeBlock, sliceChunk, type SliceGeometry } from "./blocks.js";
+import { PartitionWriteError } from "./errors.js";
+import { computeRegion, type VariablePlan } from "./plan.js";
+
+const now = (): number => performance.now();
+export const fmtRegion = (r: readonly IndexRange[]): string => `[${r.map((x) => `${x.start}:${x.stop}`).join(", ")}]`;
+
+/** Bounded concurrency for store operations; the first failure is kept and rethrown by `drain`. */
+export class WritePool {
+  private readonly inflight = new Set<Promise<void>>();
+  private error: unknown;
+  storeSeconds = 0;
+  constructor(private readonly limit: number) {}
+
+  async add(op: () => Promise<void>): Promise<void> {
+    if (this.error) throw this.error;
+    while (this.inflight.size >= this.limit) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+    const t0 = now();
+    const p: Promise<void> = op().then(
+      () => { this.storeSeconds += (now() - t0) / 1000; },
+      (e) => { this.error ??= e; },
+    ).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  /** Wait for every operation; rethrow the first failure. */
+  async drain(): Promise<void> {
+    while (this.inflight.size) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+  }
+
+  /** Wait for every operation, ignoring failures (after another error). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+}
+
+/** Tallies of what a rank wrote: chunk count, bytes, an order-independent digest of keys and bytes. */
+export class Tally {
+  chunks = 0;
+  skippedEmpty = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  computeSeconds = 0;
+  encodeSeconds = 0;
+  private readonly acc = new Uint8Array(32);
+
+  add(key: string, raw: number, encoded: Uint8Array): void {
+    this.chunks++;
+    this.bytesIn += raw;
+    this.bytesOut += encoded.length;
+    const h = createHash("sha256").update(key).update("\0").update(encoded).digest();
+    for (let i = 0; i < 32; i++) this.acc[i]! ^= h[i]!;
+  }
+
+  get digest(): string {
+    return "sha256-xor:" + Array.from(this.acc, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+}
+
+export interface EngineContext {
+  k: Kernels;
+  ops: StoreOps;
+  format: ZarrFormat;
+  pool: WritePool;
+  tally: Tally;
+  writeEmptyChunks: boolean;
+}
+
+export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, writeEmptyChunks: boolean): EngineContext {
+  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks };
+}
+
+/** Compute `block` of `v` into WASM memory; returns the pointer (inside the arena, above the caller's mark). */
+async function computeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+  const { k } = ctx;
+  const info = dtypeInfo(v.dtype);
+  const n = block.reduce((p, r) => p * (r.stop - r.start), 1);
+  const ptr = k.arena.alloc(n * info.size);
+  const out = k.arena.view(info.ctor as never, ptr, n) as TypedArray;
+  const t0 = now();
+  let res = await computeRegion(v, block, out, cache);
+  if (n > 0 && res.byteLength === 0) {
+    // WASM memory grew while the function ran (something else allocated in it): `out` was detached. Compute
+    // again into memory of its own and copy.
+    res = await computeRegion(v, block, undefined, cache);
+  }
+  if (!(res.buffer === k.memory.buffer && res.byteOffset === ptr)) {
+    k.u8.set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength), ptr);
+  }
+  ctx.tally.computeSeconds += (now() - t0) / 1000;
+  return ptr;
+}
+
+/** Slice, encode and store every chunk of a block already in WASM memory at `ptr`. */
+async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: IndexRange[], ptr: number): Promise<number> {
+  const { k, ops, pool, tally } = ctx;
+  const info = dtypeInfo(v.dtype);
+  const chunkElems = v.chunkShape.reduce((p, c) => p * c, 1);
+  const chunkBytes = chunkElems * info.size;
+  const pad = patternWords(v.dtype, v.pad);
+  const blockShape = block.map((r) => r.stop - r.start);
+  const sep = v.spec.separator;
+  let written = 0;
+  for (const idx of chunkIndicesOf(block, v.chunkShape)) {
+    const t0 = now();
+    const g: SliceGeometry = {
+      blockShape,
+      offset: idx.map((c, d) => c * v.chunkShape[d]! - block[d]!.start),
+      valid: idx.map((c, d) => Math.min(v.chunkShape[d]!, v.shape[d]! - c * v.chunkShape[d]!)),
+      chunkShape: v.chunkShape,
+      elemSize: info.size,
+    };
+    const key = chunkKey(ctx.format, v.name, idx, sep);
+    const mark = k.arena.mark();
+    try {
+      let cptr = ptr;
+      if (!isWholeBlock(g)) {
+        cptr = k.arena.alloc(chunkBytes);
+        sliceChunk(k, ptr, cptr, g, pad);
+      }
+      if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, chunkElems, info.size, pad[0], pad[1]) !== 0) {
+        tally.skippedEmpty++;
+        tally.encodeSeconds += (now() - t0) / 1000;
+        await pool.add(() => ops.delete(key));
+        continue;
+      }
+      const encoded = await v.codecs.pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
+      tally.add(key, chunkBytes, encoded);
+      tally.encodeSeconds += (now() - t0) / 1000;
+      await pool.add(() => ops.set(key, encoded));
+      written++;
+    } finally {
+      k.arena.release(mark);
+    }
+  }
+  return written;
+}
+
+/** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
+export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+  const mark = ctx.k.arena.mark();
+  try {
+    const ptr = await computeBlock(ctx, v, block, cache);
+    return await writeBlockChunks(ctx, v, block, ptr);
+  } catch (e) {
+    if (e instanceof PartitionWriteError) throw e;
+    throw new PartitionWriteError(v.name, fmtRegion(block), e);
+  } finally {
+    ctx.k.arena.release(mark);
+  }
+}

@@ -1,0 +1,158 @@
+// write: one rank's part of every chunked variable, streamed in blocks of whole chunks under a memory budget,
+// then its completion record — last, atomically.
+import type { Dataset } from "../model/dataset.js";
+import { ComputeCache } from "../model/lazy.js";
+import { dtypeInfo } from "../model/dtypes.js";
+import { datasetPartitionIndexers } from "../plan/partition.js";
+import { regionToRanges, type IndexRange } from "../plan/blocks.js";
+import { requireOps, type StoreLike } from "../store/index.js";
+import { jsonBytes } from "../zarr/json.js";
+import type { VariableEncoding } from "./encoding.js";
+import { StoreStateError, WriteSpecError } from "./errors.js";
+import { blocksOf } from "./blocks.js";
+import { engine, fmtRegion, writeBlock } from "./chunks.js";
+import { openStore } from "./initialize.js";
+import { planDataset, type VariablePlan } from "./plan.js";
+import { assertSchemaMatches, planFingerprint, readSchema, recordKey, schemaOf } from "./schema.js";
+
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+
+export interface WriteOptions {
+  /** Bytes of computed data held at once (default 256 MiB); raised to one chunk if a chunk is larger. */
+  memoryBudget?: number;
+  /** Concurrent store writes (default 8). */
+  concurrency?: number;
+  /** Compute variables with identical regions together, sharing inputs (default false). */
+  collectVariableWrites?: boolean;
+  /** Write chunks equal to the fill value everywhere (default true); false skips them and deletes stale ones. */
+  writeEmptyChunks?: boolean;
+  /** fsync each chunk file before its rename and the directory after (default false). */
+  durable?: boolean;
+  /** The encoding overrides given to initializeStore, if any. */
+  encoding?: Record<string, VariableEncoding>;
+  /** Receives warnings (default: console.warn). */
+  onWarning?: (message: string) => void;
+}
+
+export interface PartitionOptions extends WriteOptions {
+  ranks: number;
+  dims: readonly string[];
+  rank: number;
+}
+
+export interface CompletionRecord {
+  rank: number;
+  ranks: number;
+  dims: string[];
+  /** sha256 of the schema and the plan (ranks, dims): the record is valid only for these. */
+  fingerprint: string;
+  idle: boolean;
+  chunks: number;
+  skippedEmptyChunks: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Order-independent digest of every written chunk's key and bytes. */
+  digest: string;
+  variables: Record<string, { region: [number, number][]; chunks: number }>;
+  timings: { startedAt: string; finishedAt: string; seconds: number; computeSeconds: number; encodeSeconds: number; storeSeconds: number };
+}
+
+function checkPositive(name: string, v: number | undefined, def: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 1) throw new WriteSpecError(`${name} must be a positive number, got ${String(v)}`);
+  return Math.floor(v);
+}
+
+export async function writePartition(ds: Dataset, store: StoreLike, options: PartitionOptions): Promise<CompletionRecord> {
+  const started = new Date();
+  const t0 = performance.now();
+  const { ranks, dims, rank } = options ?? ({} as PartitionOptions);
+  // Plan first: bad ranks/rank/dims are errors before the store is even read.
+  const regions = datasetPartitionIndexers(ds, ranks, rank, dims);
+  const budget0 = checkPositive("memoryBudget", options.memoryBudget, DEFAULT_MEMORY_BUDGET);
+  const concurrency = checkPositive("concurrency", options.concurrency, 8);
+  const writeEmptyChunks = options.writeEmptyChunks ?? true;
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const ops = openStore(store, options.durable);
+  if (!writeEmptyChunks) requireOps(ops, { delete: true }, "writeEmptyChunks: false (deleting stale empty chunks)");
+  const recorded = await readSchema(ops);
+  if (!recorded) {
+    throw new StoreStateError(`the store is not initialised (no ${"/.xpartition/schema.json"}): call initializeStore(dataset, store) first`);
+  }
+  const plan = planDataset(ds, { zarrFormat: recorded.zarrFormat, consolidated: recorded.consolidated, encoding: options.encoding });
+  const schema = schemaOf(plan);
+  assertSchemaMatches(recorded, schema);
+  const fingerprint = planFingerprint(schema, ranks, dims);
+
+  // Variables in name order, each with its region (array ranges), skipping idle ones.
+  const work: { v: VariablePlan; region: IndexRange[] }[] = [];
+  for (const v of [...plan.variables].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const r = regions[v.name];
+    if (!r || v.chunks === null) continue;
+    const ranges = regionToRanges(v.source, r);
+    if (ranges.some((x) => x.stop <= x.start)) continue;
+    work.push({ v, region: ranges });
+  }
+  const ctx = engine(ops, plan.format, concurrency, writeEmptyChunks);
+  const perVar: CompletionRecord["variables"] = {};
+  const budgetFor = (vs: VariablePlan[]): number => {
+    const chunk = Math.max(...vs.map((v) => v.chunkShape.reduce((p, c) => p * c, dtypeInfo(v.dtype).size)));
+    if (chunk > budget0) {
+      warn(`xpartition: a chunk of ${vs.map((v) => v.name).join(", ")} is ${chunk} bytes, more than memoryBudget ${budget0}: using one chunk per block`);
+      return chunk;
+    }
+    return budget0;
+  };
+  const elemSize = (vs: VariablePlan[]): number => Math.max(...vs.map((v) => dtypeInfo(v.dtype).size));
+  try {
+    if (options.collectVariableWrites) {
+      // Variables with the same region and chunk shape go through the same blocks; a cache per block lets
+      // inputs they share be computed once.
+      const groups = new Map<string, typeof work>();
+      for (const w of work) {
+        const key = JSON.stringify([w.v.dims, w.region, w.v.chunkShape]);
+        groups.set(key, [...(groups.get(key) ?? []), w]);
+      }
+      for (const group of groups.values()) {
+        const vs = group.map((g) => g.v);
+        for (const g of group) perVar[g.v.name] = { region: g.region.map((r) => [r.start, r.stop]), chunks: 0 };
+        for (const block of blocksOf(group[0]!.region, vs[0]!.chunkShape, elemSize(vs), budgetFor(vs))) {
+          const cache = new ComputeCache();
+          for (const v of vs) perVar[v.name]!.chunks += await writeBlock(ctx, v, block, cache);
+        }
+      }
+    } else {
+      for (const { v, region } of work) {
+        perVar[v.name] = { region: region.map((r) => [r.start, r.stop]), chunks: 0 };
+        for (const block of blocksOf(region, v.chunkShape, dtypeInfo(v.dtype).size, budgetFor([v]))) {
+          perVar[v.name]!.chunks += await writeBlock(ctx, v, block);
+        }
+      }
+    }
+    await ctx.pool.drain();
+  } catch (e) {
+    // Chunks already handed to the store finish (each is atomic); no completion record is written.
+    await ctx.pool.settle();
+    throw e;
+  }
+  const t = ctx.tally;
+  const record: CompletionRecord = {
+    rank, ranks, dims: [...dims], fingerprint, idle: work.length === 0,
+    chunks: t.chunks, skippedEmptyChunks: t.skippedEmpty, bytesIn: t.bytesIn, bytesOut: t.bytesOut, digest: t.digest,
+    variables: perVar,
+    timings: {
+      startedAt: started.toISOString(), finishedAt: new Date().toISOString(), seconds: (performance.now() - t0) / 1000,
+      computeSeconds: t.computeSeconds, encodeSeconds: t.encodeSeconds, storeSeconds: ctx.pool.storeSeconds,
+    },
+  };
+  await ops.set(recordKey(rank), jsonBytes(record, 2));
+  return record;
+}
+
+/** A rank's completion record, or undefined if it has none. */
+export async function readCompletionRecord(store: StoreLike, rank: number): Promise<CompletionRecord | undefined> {
+  const b = await openStore(store, undefined).get(recordKey(rank));
+  return b ? (JSON.parse(new TextDecoder().decode(b)) as CompletionRecord) : undefined;
+}
+
+export { fmtRegion };
