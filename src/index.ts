@@ -26,3 +26,9 @@ export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shu
 export * from "./write/index.js";
 export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlicerOptions } from "./kernels/slice.js";
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";
+export { writeAll, WriteAllError, availableCores, type WriteAllOptions, type WriteAllResult, type WriteAllProgress } from "./run/pool.js";
+export { rankFromEnv, resolveRank, RANK_VARIABLES, RankEnvError, type DetectedRank } from "./run/rank.js";
+export { loadDatasetExport as loadDatasetModule, DatasetModuleError } from "./run/load.js";
+export { storeStatus, NotInitialisedError, type StoreStatus } from "./run/status.js";
+export { describePlan, type PlanReport } from "./run/describe.js";
+export { readPlan, writePlan, PlanError, PLAN_KEY, type RecordedPlan } from "./run/records.js";

@@ -60,6 +60,12 @@ async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Pr
   return (await loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset })) as Dataset;
 }
 
+/** The library's advice in CLI terms. */
+function cliMode(e: unknown): never {
+  if (e instanceof Error) e.message = e.message.replace('pass mode "w" to replace it', "pass --mode w to replace it");
+  throw e;
+}
+
 function planArgs(name: string, v: Record<string, string | boolean | undefined>): RecordedPlan {
   const ranks = requireOption(name, "ranks", intOption(name, v, "ranks", 1));
   const dims = requireOption(name, "dims", dimsOption(name, v));
@@ -135,7 +141,7 @@ ${EXPORT_HELP}
     const ds = await loadDataset(mod!, v, io);
     describePlan(ds, p.ranks, p.dims); // validates dims against the dataset before anything is written
     const path = storePath(store!, io);
-    await initializeStore(ds, path, { mode, ...(zarrFormat ? { zarrFormat: Number(zarrFormat) } : {}) });
+    await initializeStore(ds, path, { mode, ...(zarrFormat ? { zarrFormat: Number(zarrFormat) as 2 | 3 } : {}) }).catch(cliMode);
     await writePlan(resolveStore(path), p);
     io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${mod} ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
     return 0;
@@ -184,7 +190,7 @@ On success the rank's completion record is written last; 'xpartition status' rea
     const record = (await writePartition(ds, path, {
       ranks: recorded.ranks, dims: recorded.dims, rank,
       ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}),
-    })) as Record<string, unknown> | undefined;
+    })) as unknown as Record<string, unknown> | undefined;
     const s = (performance.now() - t0) / 1000;
     const chunks = Number(record?.chunks ?? 0), bytesIn = Number(record?.bytesIn ?? 0), bytesOut = Number(record?.bytesOut ?? 0);
     const src = source === "--rank" ? "" : ` (from ${source})`;
@@ -211,16 +217,12 @@ async function runPool(
     ac.abort();
   };
   process.on("SIGINT", onSigint);
-  let chunksTotal: number | undefined;
   const report = progressReporter(io.err);
   try {
     const res = await writeAll({
       dataset: o.dataset, exportName: o.exportName, store: o.store, ranks: o.ranks, dims: o.dims, workers: o.workers,
       init: o.mode, resume: o.resume, signal: ac.signal, cwd: io.cwd, ...(o.zarrFormat ? { zarrFormat: o.zarrFormat } : {}), ...o.extra,
-      onProgress: (p: WriteAllProgress & { chunksTotal?: number }) => {
-        chunksTotal ??= p.chunksTotal;
-        report(p);
-      },
+      onProgress: report,
     });
     const rate = res.bytesIn / 1e6 / Math.max(res.seconds, 1e-9);
     const ratio = res.bytesOut ? res.bytesIn / res.bytesOut : 0;

@@ -70,7 +70,16 @@ export class Tally {
   }
 }
 
+/** Optional hooks for callers running ranks (src/run: pools, CLI): progress and cancellation. */
+export interface EngineHooks {
+  /** Called for each chunk encoded and handed to the store. */
+  onChunk?: (chunk: { key: string; bytesIn: number; bytesOut: number }) => void;
+  /** Checked before each chunk: an abort stops the rank (store writes in flight finish; no record). */
+  signal?: AbortSignal;
+}
+
 export interface EngineContext {
+  hooks?: EngineHooks;
   k: Kernels;
   ops: StoreOps;
   format: ZarrFormat;
@@ -115,6 +124,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
   const sep = v.spec.separator;
   let written = 0;
   for (const idx of chunkIndicesOf(block, v.chunkShape)) {
+    ctx.hooks?.signal?.throwIfAborted();
     const t0 = now();
     const g: SliceGeometry = {
       blockShape,
@@ -140,6 +150,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       const encoded = await v.codecs.pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
       tally.add(key, chunkBytes, encoded);
       tally.encodeSeconds += (now() - t0) / 1000;
+      ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
       await pool.add(() => ops.set(key, encoded));
       written++;
     } finally {
