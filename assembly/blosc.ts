@@ -4,6 +4,7 @@
 // fallback when the result would not fit. Block size and the split decision come from the caller
 // (src/codecs/blosc.ts computes them as c-blosc's compute_blocksize / split_block do).
 import { lz4Compress } from "./lz4";
+import { zstdCompress } from "./zstd";
 import { shuffleBytes, bitshuffle } from "./shuffle";
 
 // c-blosc API compressor codes (not the header format codes).
@@ -53,15 +54,18 @@ function formatCode(compcode: u32): u8 {
  */
 function bloscInnerCompress(compcode: u32, src: usize, len: usize, dst: usize, cap: usize, clevel: i32): i32 {
   if (compcode == BLOSC_LZ4) return lz4Compress(src, len, dst, cap, 10 - clevel);
-  // zstd, once assembly/zstd.ts compresses (src/codecs/blosc.ts encodes it through numcodecs.js until then):
-  //   if (compcode == BLOSC_ZSTD) return zstdCompress(src, len, dst, cap, clevel < 9 ? 2 * clevel - 1 : 22, 0);
-  // (and bloscHasCodec returns true for it). A return of 0 or >= len stores the stream raw.
+  // zstd: c-blosc's zstd_wrap_compress level 2*clevel-1 (clevel 9 = 22), no checksum; a frame that does
+  // not fit in `cap` (-1) becomes 0 = store raw.
+  if (compcode == BLOSC_ZSTD) {
+    let n = zstdCompress(src, len, dst, cap, clevel < 9 ? 2 * clevel - 1 : 22, 0);
+    return n < 0 ? 0 : n;
+  }
   return ERR_CODEC;
 }
 
 /** True when this build can compress streams of `compcode` inside Blosc. */
 export function bloscHasCodec(compcode: u32): bool {
-  return compcode == BLOSC_LZ4;
+  return compcode == BLOSC_LZ4 || compcode == BLOSC_ZSTD;
 }
 
 /** True when this build has the shuffle kernels (assembly/shuffle.ts). */

@@ -2,7 +2,8 @@
 // always written and an optional XXH64 content checksum. The input is cut into 128 KiB blocks; each block is
 // written as RLE (one repeated byte), compressed (when that is smaller) or raw.
 import { xxh64 } from "./lib/zstd/xxh64";
-import { compressBlock, BLOCK_SCRATCH_SIZE, beginFrame } from "./lib/zstd/block";
+import { compressBlock, BLOCK_SCRATCH_SIZE, beginBlocks, blockEmitted } from "./lib/zstd/block";
+import { beginFrame } from "./lib/zstd/matchfinder";
 
 const MAGIC: u32 = 0xfd2fb528;
 const BLOCK_MAX: usize = 131072;
@@ -74,6 +75,7 @@ export function zstdCompress(src: usize, len: usize, dst: usize, cap: usize, lev
   } else {
     if (level == 0) level = 3;
     beginFrame(src, len, level);
+    beginBlocks();
     let pos: usize = 0;
     while (pos < len) {
       let bsz = len - pos < BLOCK_MAX ? len - pos : BLOCK_MAX;
@@ -93,6 +95,7 @@ export function zstdCompress(src: usize, len: usize, dst: usize, cap: usize, lev
           if (end - op < csize + 3) return -1;
           if (!direct) memory.copy(op + 3, scratch, csize);
           writeBlockHeader(op, <u32>csize, 2, last);
+          blockEmitted();
           op += 3 + csize;
         } else {
           if (end - op < bsz + 3) return -1;

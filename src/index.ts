@@ -26,6 +26,8 @@ export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shu
 export * from "./write/index.js";
 export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlicerOptions } from "./kernels/slice.js";
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";
+export { ShuffleCodec, shuffleCodec } from "./codecs/shuffle.js";
+export { Crc32cCodec, crc32cCodec } from "./codecs/crc32c.js";
 export { writeAll, WriteAllError, availableCores, type WriteAllOptions, type WriteAllResult, type WriteAllProgress } from "./run/pool.js";
 export { rankFromEnv, resolveRank, RANK_VARIABLES, RankEnvError, type DetectedRank } from "./run/rank.js";
 export { loadDatasetExport as loadDatasetModule, DatasetModuleError } from "./run/load.js";

@@ -3,9 +3,11 @@
 // are CodecErrors naming the codec and the setting.
 import { BloscCodec } from "./blosc.js";
 import { BytesCodec } from "./bytes.js";
+import { Crc32cCodec } from "./crc32c.js";
 import { settingsOf } from "./common.js";
 import { GzipCodec } from "./gzip.js";
 import { Lz4Codec } from "./lz4.js";
+import { ShuffleCodec } from "./shuffle.js";
 import { CodecError, type Codec, type CodecConfig } from "./types.js";
 import { ZlibCodec } from "./zlib.js";
 import { ZstdCodec } from "./zstd.js";
@@ -19,6 +21,7 @@ const V2: Record<string, Make> = {
   zstd: (s) => ZstdCodec.fromSettings(s, 0),
   gzip: (s) => GzipCodec.fromSettings(s, 1),
   zlib: (s) => ZlibCodec.fromSettings(s),
+  shuffle: (s) => ShuffleCodec.fromSettings(s),
 };
 
 /** zarr v3 core codec names (their configurations differ from numcodecs' where noted). */
@@ -27,6 +30,7 @@ const V3: Record<string, Make> = {
   zstd: (s) => ZstdCodec.fromSettings(s, 0),
   gzip: (s) => GzipCodec.fromSettings(s, 5), // zarr-python 3's GzipCodec default
   bytes: (s) => BytesCodec.fromSettings(s),
+  crc32c: (s) => Crc32cCodec.fromSettings(s),
 };
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {

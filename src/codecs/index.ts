@@ -9,3 +9,5 @@ export { ZlibCodec } from "./zlib.js";
 export { ZstdCodec } from "./zstd.js";
 export { BytesCodec, type Endian } from "./bytes.js";
 export { Pipeline } from "./pipeline.js";
+export { ShuffleCodec, shuffleCodec } from "./shuffle.js";
+export { Crc32cCodec, crc32cCodec } from "./crc32c.js";

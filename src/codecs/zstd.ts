@@ -1,21 +1,16 @@
-// zstd (v2 `{id: "zstd", level}`, v3 `zstd`): one Zstandard frame. For now encoded by numcodecs.js (libzstd
-// in WASM, async); a WASM kernel will replace the body of `encode` and add encodeSync/encodeSpan with this
-// same interface.
-import { bytesOf, intSetting, onlyKeys } from "./common.js";
-import { CodecError, type Codec, type NumcodecsConfig, type V3CodecConfig } from "./types.js";
-
-/** libzstd's default level, which level 0 means. */
-const ZSTD_DEFAULT_LEVEL = 3;
+// zstd (v2 `{id: "zstd", level}`, v3 `zstd` with `{level, checksum}`): one Zstandard frame (single segment,
+// content size always written, optional XXH64 checksum), encoded by the WASM kernel (assembly/zstd.ts).
+// Level 0 = libzstd's default (3); levels above 4 use level 4's strategy; negative levels use level 1.
+import type { Kernels } from "../kernels/instance.js";
+import { zstdCompressSpan, ZSTD_MAX_INPUT } from "../kernels/zstd.js";
+import { encodeViaSpan, intSetting, onlyKeys } from "./common.js";
+import { CodecError, type Codec, type NumcodecsConfig, type Span, type V3CodecConfig } from "./types.js";
 
 export class ZstdCodec implements Codec {
   readonly id = "zstd";
   readonly kind = "bytes-bytes" as const;
 
-  constructor(readonly level = 0, readonly checksum = false) {
-    if (checksum) {
-      throw new CodecError("zstd", "checksum", "zstd: checksum: true is not supported yet by xpartition's zstd encoder");
-    }
-  }
+  constructor(readonly level = 0, readonly checksum = false) {}
 
   static fromSettings(s: Record<string, unknown>, defaultLevel: number): ZstdCodec {
     onlyKeys("zstd", s, ["level", "checksum"]);
@@ -27,14 +22,22 @@ export class ZstdCodec implements Codec {
     return new ZstdCodec(level, checksum);
   }
 
-  async encode(data: ArrayBufferView): Promise<Uint8Array> {
-    const { default: Zstd } = await import("numcodecs/zstd");
-    // numcodecs.js maps level <= 0 to 1; libzstd (and numcodecs) read level 0 as the default level 3.
-    // Negative (fast) levels are not available through numcodecs.js and become level 1.
-    const level = this.level === 0 ? ZSTD_DEFAULT_LEVEL : this.level;
-    return await Zstd.fromConfig({ id: "zstd", level }).encode(bytesOf(data));
+  encodeSpan(k: Kernels, input: Span): Span {
+    if (input.len > ZSTD_MAX_INPUT) {
+      throw new CodecError("zstd", "size", `zstd: input of ${input.len} bytes exceeds the limit of ${ZSTD_MAX_INPUT} bytes`);
+    }
+    return zstdCompressSpan(k, input, this.level, this.checksum);
   }
 
+  encodeSync(data: ArrayBufferView): Uint8Array {
+    return encodeViaSpan(data, (k, input) => this.encodeSpan(k, input));
+  }
+
+  async encode(data: ArrayBufferView): Promise<Uint8Array> {
+    return this.encodeSync(data);
+  }
+
+  /** numcodecs JSON: no `checksum` key (Debian's numcodecs rejects it). */
   toV2(): NumcodecsConfig {
     return { id: "zstd", level: this.level };
   }

@@ -22,6 +22,10 @@ describe("zstd frames: worked bytes", () => {
     expect(hex(zstdCompress(new Uint8Array(1000), 1))).toBe("28 b5 2f fd 60 e8 02 43 1f 00 00");
   });
 
+  it("'hello hello hello hello' is byte-identical to libzstd's frame (raw literals, one predefined sequence)", () => {
+    expect(hex(zstdCompress(enc("hello hello hello hello"), 1))).toBe("28 b5 2f fd 20 17 65 00 00 30 68 65 6c 6c 6f 20 01 00 99 4b 11");
+  });
+
   it("XXH64 check values and the content checksum trailer", () => {
     expect(xxh64(new Uint8Array(0))).toBe(0xef46db3751d8e999n);
     expect(xxh64(enc("a"))).toBe(0xd24ec4f1a98c6e5bn);

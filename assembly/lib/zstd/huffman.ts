@@ -1,0 +1,313 @@
+// Huffman literals (FORMATS.md §7.5, §7.16): code lengths limited to 11 bits, weights described directly or
+// FSE-compressed, canonical codes, and the 1- or 4-stream backward bitstreams. Static scratch only.
+import { buildCTable, normalizeCount, writeNCount, optimalTableLog, initState, highbit, CTABLE_SIZE, CT_STATES, CT_SYMTT } from "./fse";
+
+const MAX_BITS: u32 = 11;
+
+// Scratch for tree building (at most 256 leaves, 255 internal nodes).
+const sortedSym: usize = memory.data(256 * 2, 16);
+const sortedCnt: usize = memory.data(256 * 4, 16);
+const tmpSym: usize = memory.data(256 * 2, 16);
+const tmpCnt: usize = memory.data(256 * 4, 16);
+const nodeW: usize = memory.data(256 * 4, 16);
+const nodeParent: usize = memory.data(256 * 2, 16);
+const leafParent: usize = memory.data(256 * 2, 16);
+const nodeDepth: usize = memory.data(256, 16);
+const lenCount: usize = memory.data(16 * 4, 16);
+const rankStart: usize = memory.data(16 * 4, 16);
+const weights: usize = memory.data(256 + 16, 16);
+const wCount: usize = memory.data(16 * 4, 16);
+const wNorm: usize = memory.data(16 * 2, 16);
+const wCTable: usize = memory.data(<i32>CTABLE_SIZE, 16);
+const bucket: usize = memory.data(256 * 4, 16);
+
+/**
+ * Build a length-limited Huffman code for `count` (u32[256]) over symbols 0..maxSym (at least two present) into
+ * `table` (u32[256], entry = code << 8 | nbBits, 0 = absent). Returns maxBits.
+ */
+export function buildHuffTable(count: usize, maxSym: u32, table: usize): u32 {
+  // Present symbols sorted by count ascending: LSD radix sort, two passes of 9 bits (counts < 2^18).
+  let n: u32 = 0;
+  for (let s: u32 = 0; s <= maxSym; s++) {
+    let c = load<u32>(count + (<usize>s << 2));
+    store<u32>(table + (<usize>s << 2), 0);
+    if (c) {
+      store<u16>(tmpSym + (<usize>n << 1), <u16>s);
+      store<u32>(tmpCnt + (<usize>n << 2), c);
+      n++;
+    }
+  }
+  for (let s = maxSym + 1; s < 256; s++) store<u32>(table + (<usize>s << 2), 0);
+  radixPass(tmpSym, tmpCnt, sortedSym, sortedCnt, n, 0);
+  radixPass(sortedSym, sortedCnt, tmpSym, tmpCnt, n, 8);
+  radixPass(tmpSym, tmpCnt, sortedSym, sortedCnt, n, 16);
+  // Two-queue Huffman: leaves in sortedCnt, internal nodes created in non-decreasing weight order.
+  let li: u32 = 0;
+  let ni: u32 = 0;
+  let nn: u32 = 0;
+  while (nn < n - 1) {
+    let a: u32;
+    let aIsLeaf: bool;
+    if (li < n && (ni >= nn || load<u32>(sortedCnt + (<usize>li << 2)) <= load<u32>(nodeW + (<usize>ni << 2)))) {
+      a = load<u32>(sortedCnt + (<usize>li << 2));
+      store<u16>(leafParent + (<usize>li << 1), <u16>nn);
+      li++;
+    } else {
+      a = load<u32>(nodeW + (<usize>ni << 2));
+      store<u16>(nodeParent + (<usize>ni << 1), <u16>nn);
+      ni++;
+    }
+    let b: u32;
+    if (li < n && (ni >= nn || load<u32>(sortedCnt + (<usize>li << 2)) <= load<u32>(nodeW + (<usize>ni << 2)))) {
+      b = load<u32>(sortedCnt + (<usize>li << 2));
+      store<u16>(leafParent + (<usize>li << 1), <u16>nn);
+      li++;
+    } else {
+      b = load<u32>(nodeW + (<usize>ni << 2));
+      store<u16>(nodeParent + (<usize>ni << 1), <u16>nn);
+      ni++;
+    }
+    store<u32>(nodeW + (<usize>nn << 2), a + b);
+    nn++;
+  }
+  // Depths: the root is the last node; parents always have higher indices.
+  store<u8>(nodeDepth + (n - 2), 0);
+  for (let j = <i32>n - 3; j >= 0; j--) {
+    store<u8>(nodeDepth + j, load<u8>(nodeDepth + load<u16>(nodeParent + (<usize>j << 1))) + 1);
+  }
+  // Leaf lengths go in `weights` (indexed by sorted position) for now.
+  let maxLen: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let d = <u32>load<u8>(nodeDepth + load<u16>(leafParent + (<usize>i << 1))) + 1;
+    store<u8>(weights + i, <u8>d);
+    if (d > maxLen) maxLen = d;
+  }
+  if (maxLen > MAX_BITS) {
+    // Clamp to 11 bits, then repair the Kraft sum (units of 2^-11): lengthen the rarest of the longest
+    // codes below 11 until the sum fits, then shorten the most frequent codes while it still fits.
+    let K: u32 = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      let d = <u32>load<u8>(weights + i);
+      if (d > MAX_BITS) {
+        d = MAX_BITS;
+        store<u8>(weights + i, <u8>d);
+      }
+      K += 1 << (MAX_BITS - d);
+    }
+    while (K > 2048) {
+      let bestI: u32 = 0;
+      let bestL: u32 = 0;
+      for (let i: u32 = 0; i < n; i++) {
+        let d = <u32>load<u8>(weights + i);
+        if (d < MAX_BITS && d > bestL) {
+          bestL = d;
+          bestI = i;
+        }
+      }
+      store<u8>(weights + bestI, <u8>(bestL + 1));
+      K -= 1 << (MAX_BITS - bestL - 1);
+    }
+    for (let i = <i32>n - 1; i >= 0; i--) {
+      let d = <u32>load<u8>(weights + i);
+      while (d > 1 && K + (1 << (MAX_BITS - d)) <= 2048) {
+        K += 1 << (MAX_BITS - d);
+        d--;
+      }
+      store<u8>(weights + i, <u8>d);
+    }
+    maxLen = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      let d = <u32>load<u8>(weights + i);
+      if (d > maxLen) maxLen = d;
+    }
+  }
+  // Lengths into the table (nbBits only for now), then canonical codes.
+  for (let l: u32 = 0; l < 16; l++) store<u32>(lenCount + (l << 2), 0);
+  for (let i: u32 = 0; i < n; i++) {
+    let d = <u32>load<u8>(weights + i);
+    let s = <u32>load<u16>(sortedSym + (<usize>i << 1));
+    store<u32>(table + (<usize>s << 2), d);
+    let lc = lenCount + (d << 2);
+    store<u32>(lc, load<u32>(lc) + 1);
+  }
+  let m: u32 = 0;
+  for (let l = maxLen; l >= 1; l--) {
+    store<u32>(rankStart + (l << 2), m);
+    m = (m + load<u32>(lenCount + (l << 2))) >> 1;
+  }
+  for (let s: u32 = 0; s <= maxSym; s++) {
+    let d = load<u32>(table + (<usize>s << 2));
+    if (d) {
+      let rs = rankStart + (d << 2);
+      let code = load<u32>(rs);
+      store<u32>(rs, code + 1);
+      store<u32>(table + (<usize>s << 2), (code << 8) | d);
+    }
+  }
+  return maxLen;
+}
+
+function radixPass(srcSym: usize, srcCnt: usize, dstSym: usize, dstCnt: usize, n: u32, shift: u32): void {
+  memory.fill(bucket, 0, 256 * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    let b = bucket + (<usize>((load<u32>(srcCnt + (<usize>i << 2)) >> shift) & 255) << 2);
+    store<u32>(b, load<u32>(b) + 1);
+  }
+  let sum: u32 = 0;
+  for (let k: usize = 0; k < 256; k++) {
+    let c = load<u32>(bucket + (k << 2));
+    store<u32>(bucket + (k << 2), sum);
+    sum += c;
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    let c = load<u32>(srcCnt + (<usize>i << 2));
+    let b = bucket + (<usize>((c >> shift) & 255) << 2);
+    let at = load<u32>(b);
+    store<u32>(b, at + 1);
+    store<u32>(dstCnt + (<usize>at << 2), c);
+    store<u16>(dstSym + (<usize>at << 1), load<u16>(srcSym + (<usize>i << 1)));
+  }
+}
+
+/** Estimated size in bytes of the literals with `table` (all present symbols must have codes). */
+export function huffEstimate(count: usize, maxSym: u32, table: usize): u32 {
+  let bits: u32 = 0;
+  for (let s: u32 = 0; s <= maxSym; s++) bits += load<u32>(count + (<usize>s << 2)) * (load<u32>(table + (<usize>s << 2)) & 255);
+  return bits >> 3;
+}
+
+/** True when `table` codes every symbol present in `count`. */
+export function huffValid(count: usize, maxSym: u32, table: usize): bool {
+  for (let s: u32 = 0; s <= maxSym; s++) {
+    if (load<u32>(count + (<usize>s << 2)) != 0 && (load<u32>(table + (<usize>s << 2)) & 255) == 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Write the tree description of `table` (codes for 0..maxSym, maxSym present) at `op`; returns its size, or
+ * 0 when it cannot be described (more than 128 weights that FSE does not compress): use raw literals then.
+ */
+export function writeHuffTree(op: usize, table: usize, maxSym: u32, maxBits: u32): usize {
+  let last = maxSym;
+  for (let l: u32 = 0; l < 16; l++) store<u32>(wCount + (l << 2), 0);
+  let maxCount: u32 = 0;
+  for (let s: u32 = 0; s < last; s++) {
+    let nb = load<u32>(table + (<usize>s << 2)) & 255;
+    let w = nb ? maxBits + 1 - nb : 0;
+    store<u8>(weights + s, <u8>w);
+    let wc = wCount + (w << 2);
+    let c = load<u32>(wc) + 1;
+    store<u32>(wc, c);
+    if (c > maxCount) maxCount = c;
+  }
+  // FSE-compressed weights (libzstd HUF_compressWeights), used when at least 2 bytes and < last/2.
+  if (last >= 2 && maxCount < last && maxCount > 1) {
+    let maxW: u32 = 12;
+    while (load<u32>(wCount + (maxW << 2)) == 0) maxW--;
+    let tl = optimalTableLog(6, last, maxW, 2);
+    normalizeCount(wNorm, tl, wCount, last, maxW, false);
+    let hs = writeNCount(op + 1, wNorm, maxW, tl);
+    buildCTable(wCTable, wNorm, maxW, tl);
+    let p = op + 1 + hs;
+    let acc: u64 = 0;
+    let bits: u32 = 0;
+    let st1: u32 = 0;
+    let st2: u32 = 0;
+    let st = wCTable + CT_STATES;
+    let tt = wCTable + CT_SYMTT;
+    for (let i = <i32>last - 1; i >= 0; i--) {
+      let w = <u32>load<u8>(weights + i);
+      let isFirst = i >= <i32>last - 2;
+      let state: u32;
+      if (isFirst) {
+        state = initState(wCTable, w);
+      } else {
+        state = (i & 1) ? st2 : st1;
+        let e = tt + (<usize>w << 3);
+        let nbOut = (state + load<u32>(e, 4)) >> 16;
+        acc |= (<u64>(state & ((1 << nbOut) - 1))) << bits;
+        bits += nbOut;
+        state = <u32>load<u16>(st + (<usize>(<i32>(state >> nbOut) + load<i32>(e)) << 1));
+        if (bits >= 32) {
+          store<u32>(p, <u32>acc);
+          p += 4;
+          acc >>= 32;
+          bits -= 32;
+        }
+      }
+      if (i & 1) st2 = state;
+      else st1 = state;
+    }
+    let mask: u32 = (1 << tl) - 1;
+    acc |= (<u64>(st2 & mask)) << bits;
+    bits += tl;
+    acc |= (<u64>(st1 & mask)) << bits;
+    bits += tl;
+    acc |= (<u64>1) << bits;
+    bits += 1;
+    while (bits > 0) {
+      store<u8>(p, <u8>acc);
+      p++;
+      acc >>= 8;
+      bits = bits > 8 ? bits - 8 : 0;
+    }
+    let size = p - (op + 1);
+    if (size > 1 && size < (last >> 1) && size <= 127) {
+      store<u8>(op, <u8>size);
+      return size + 1;
+    }
+  }
+  if (last > 128) return 0;
+  store<u8>(op, <u8>(127 + last));
+  for (let s: u32 = 0; s < last; s += 2) {
+    let hi = <u32>load<u8>(weights + s);
+    let lo = s + 1 < last ? <u32>load<u8>(weights + s + 1) : 0;
+    store<u8>(op + 1 + (s >> 1), <u8>((hi << 4) | lo));
+  }
+  return 1 + ((last + 1) >> 1);
+}
+
+/** Encode `n` literals at `src` as one backward stream at `op` with `table`; returns the stream's byte size. */
+export function huffStream(op: usize, src: usize, n: usize, table: usize): usize {
+  let acc: u64 = 0;
+  let bits: u64 = 0;
+  let p = op;
+  let i = n;
+  // Odd symbols first so that the main loop handles groups of four.
+  while (i & 3) {
+    i--;
+    let e = load<u32>(table + (<usize>load<u8>(src + i) << 2));
+    acc |= (<u64>(e >> 8)) << bits;
+    bits += <u64>(e & 255);
+  }
+  store<u64>(p, acc);
+  p += <usize>(bits >> 3);
+  acc >>= bits & 56;
+  bits &= 7;
+  while (i > 0) {
+    i -= 4;
+    let w = load<u32>(src + i);
+    let e3 = load<u32>(table + (<usize>(w >> 24) << 2));
+    let e2 = load<u32>(table + (<usize>((w >> 16) & 255) << 2));
+    let e1 = load<u32>(table + (<usize>((w >> 8) & 255) << 2));
+    let e0 = load<u32>(table + (<usize>(w & 255) << 2));
+    acc |= (<u64>(e3 >> 8)) << bits;
+    bits += <u64>(e3 & 255);
+    acc |= (<u64>(e2 >> 8)) << bits;
+    bits += <u64>(e2 & 255);
+    acc |= (<u64>(e1 >> 8)) << bits;
+    bits += <u64>(e1 & 255);
+    acc |= (<u64>(e0 >> 8)) << bits;
+    bits += <u64>(e0 & 255);
+    store<u64>(p, acc);
+    p += <usize>(bits >> 3);
+    acc >>= bits & 56;
+    bits &= 7;
+  }
+  acc |= (<u64>1) << bits;
+  bits++;
+  store<u64>(p, acc);
+  p += <usize>((bits + 7) >> 3);
+  return p - op;
+}
