@@ -28,6 +28,7 @@ export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlic
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";
 export { ShuffleCodec, shuffleCodec } from "./codecs/shuffle.js";
 export { Crc32cCodec, crc32cCodec } from "./codecs/crc32c.js";
+export { d1Dataset, d1Generate, type D1Options } from "./demo/dataset.js";
 export { writeAll, WriteAllError, availableCores, type WriteAllOptions, type WriteAllResult, type WriteAllProgress } from "./run/pool.js";
 export { rankFromEnv, resolveRank, RANK_VARIABLES, RankEnvError, type DetectedRank } from "./run/rank.js";
 export { loadDatasetExport as loadDatasetModule, DatasetModuleError } from "./run/load.js";
