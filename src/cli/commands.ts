@@ -339,14 +339,14 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
 const demo = command(
   "demo",
   "Write the demo dataset D1 on local worker threads",
-  "Writes the benchmark dataset D1 (float32 temp and wind over time, tile, y, x) to a local store on the worker\npool, with progress: the same job as 'npm run demo'.",
+  "Writes the benchmark dataset D1 (float32 temp and wind over time, tile, y, x; chunks 8x1x256x256) to a local\nstore on the worker pool, with progress: the job of 'npm run demo'.",
   "[store] [--time N] [--ranks N] [--workers W] [--zarr-format 2|3]",
   `
-[store] defaults to ./xpartition-demo.zarr (replaced if it exists).
+[store] defaults to ./d1.zarr (replaced if it exists).
 
 options:
   --time N            length of the time dimension (default 96: 96x6x256x256, 2 variables, 302 MB)
-  --ranks N           ranks, partitioned over time (default 12)
+  --ranks N           ranks, partitioned over time (default 4)
   --workers W         worker threads (default: the available cores)
   --zarr-format 2|3   zarr format (default 3)
 `,
@@ -354,12 +354,18 @@ options:
   { min: 0, max: 1, names: ["store"] },
   async (v, [store], io) => {
     const time = intOption("demo", v, "time", 1) ?? 96;
-    const ranks = intOption("demo", v, "ranks", 1) ?? 12;
+    const ranks = intOption("demo", v, "ranks", 1) ?? 4;
     const workers = intOption("demo", v, "workers", 1, 1024);
     const zarrFormat = choiceOption("demo", v, "zarr-format", ["2", "3"] as const);
-    const path = storePath(store ?? "xpartition-demo.zarr", io);
-    io.out.write(`D1: temp, wind float32 (time ${time}, tile 6, y 256, x 256), ${ranks} ranks over time -> ${path}\n`);
-    return runPool("demo", { dataset: demoDatasetUrl(time), store: path, ranks, dims: ["time"], workers, resume: false, mode: "w", zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined }, io);
+    const path = storePath(store ?? "d1.zarr", io);
+    const url = demoDatasetUrl(time);
+    const ds = (await loadDatasetExport(url, { check: isDataset })) as Dataset;
+    io.out.write(`D1: ${Object.entries(ds.sizes).map(([d, n]) => `${d}=${n}`).join(", ")} -> ${path} (zarr v${zarrFormat ?? 3}, ${ranks} ranks over time, Blosc lz4+shuffle)\n`);
+    for (const [name, da] of Object.entries(ds.dataVars)) {
+      const chunks = da.chunks!;
+      io.out.write(`  ${name.padEnd(5)} ${da.dtype} [${da.shape.join(", ")}] chunks [${chunks.map((c) => c[0]).join(", ")}] (${chunks.reduce((p, c) => p * c.length, 1)} chunks)\n`);
+    }
+    return runPool("demo", { dataset: url, store: path, ranks, dims: ["time"], workers, resume: false, mode: "w", zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined }, io);
   },
 );
 
