@@ -180,8 +180,24 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
   return written;
 }
 
+/**
+ * The kernels' arena is a bump allocator per thread: concurrent writes in one thread (e.g. `mappableWrite`
+ * ranks under Promise.all) take turns block by block, so marks are released in order. Store writes already
+ * handed to a pool keep overlapping.
+ */
+let turn: Promise<unknown> = Promise.resolve();
+function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const run = turn.then(fn, fn);
+  turn = run.catch(() => undefined);
+  return run;
+}
+
 /** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
-export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+export function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+  return inTurn(() => writeBlockNow(ctx, v, block, cache));
+}
+
+async function writeBlockNow(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const mark = ctx.k.arena.mark();
   try {
     const ptr = await computeBlock(ctx, v, block, cache);
