@@ -28,3 +28,4 @@ export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlic
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";
 export { ShuffleCodec, shuffleCodec } from "./codecs/shuffle.js";
 export { Crc32cCodec, crc32cCodec } from "./codecs/crc32c.js";
+export { d1Dataset, d1Generate, type D1Options } from "./demo/dataset.js";

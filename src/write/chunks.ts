@@ -9,6 +9,7 @@ import type { IndexRange } from "../plan/blocks.js";
 import type { StoreOps } from "../store/index.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
+import { ChunkSlicer } from "../kernels/slice.js";
 import { chunkIndicesOf, isWholeBlock, sliceChunk, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
@@ -113,6 +114,9 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
   const pad = patternWords(v.dtype, v.pad);
   const blockShape = block.map((r) => r.stop - r.start);
   const sep = v.spec.separator;
+  // The WASM slicing kernel for n-d arrays; 0-d arrays (one element) take the plain copy.
+  const slicer = v.shape.length > 0 ? new ChunkSlicer({ arrayShape: v.shape, chunkShape: v.chunkShape, dtype: v.dtype, fillValue: v.pad }) : undefined;
+  const origin = block.map((r) => r.start);
   let written = 0;
   for (const idx of chunkIndicesOf(block, v.chunkShape)) {
     const t0 = now();
@@ -129,7 +133,8 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       let cptr = ptr;
       if (!isWholeBlock(g)) {
         cptr = k.arena.alloc(chunkBytes);
-        sliceChunk(k, ptr, cptr, g, pad);
+        if (slicer) slicer.sliceInto({ ptr, shape: blockShape, origin }, idx, cptr, k);
+        else sliceChunk(k, ptr, cptr, g, pad);
       }
       if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, chunkElems, info.size, pad[0], pad[1]) !== 0) {
         tally.skippedEmpty++;
