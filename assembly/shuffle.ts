@@ -264,18 +264,15 @@ function planeFromBitRows(src: usize, rowLen: usize, byteOff: usize, m: usize, p
     w = i16x8.replace_lane(w, 5, load<u16>(o + 5 * rowLen));
     w = i16x8.replace_lane(w, 6, load<u16>(o + 6 * rowLen));
     w = i16x8.replace_lane(w, 7, load<u16>(o + 7 * rowLen));
-    let u = i8x16.shuffle(w, w, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-    // Bit e of every byte, moved to the top: bitmask bit k = element i+e's bit k, bit 8+k = element i+8+e's.
-    let lo: u64 = 0;
-    let hi: u64 = 0;
-    for (let e: i32 = 7; e >= 0; e--) {
-      let mk = <u64>i8x16.bitmask(u);
-      lo |= (mk & 0xff) << (<u64>e << 3);
-      hi |= (mk >> 8) << (<u64>e << 3);
-      u = i8x16.add(u, u);
-    }
-    store<u64>(plane + i, lo);
-    store<u64>(plane + i + 8, hi);
+    // Lane 0 = group i..i+7 (byte k = row k), lane 1 = group i+8..i+15: one 8x8 bit transpose per lane.
+    let x = i8x16.shuffle(w, w, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    let t = v128.and(v128.xor(x, i64x2.shr_u(x, 7)), i64x2.splat(0x00AA00AA00AA00AA));
+    x = v128.xor(v128.xor(x, t), i64x2.shl(t, 7));
+    t = v128.and(v128.xor(x, i64x2.shr_u(x, 14)), i64x2.splat(0x0000CCCC0000CCCC));
+    x = v128.xor(v128.xor(x, t), i64x2.shl(t, 14));
+    t = v128.and(v128.xor(x, i64x2.shr_u(x, 28)), i64x2.splat(0x00000000F0F0F0F0));
+    x = v128.xor(v128.xor(x, t), i64x2.shl(t, 28));
+    v128.store(plane + i, x);
   }
   if (i < m) {
     let o = s + (i >> 3);
@@ -307,6 +304,11 @@ export function bitshuffle(src: usize, dst: usize, len: usize, typesize: u32): v
     return;
   }
   let rowLen = n >> 3;
+  if (ts == 1) {
+    // One byte plane: the block itself.
+    bitRowsFromPlane(src, n, dst, rowLen, 0);
+    return;
+  }
   let T = tileElems(ts);
   for (let t0: usize = 0; t0 < n; t0 += T) {
     let m = n - t0 < T ? n - t0 : T;
@@ -329,6 +331,10 @@ export function bitunshuffle(src: usize, dst: usize, len: usize, typesize: u32):
     return;
   }
   let rowLen = n >> 3;
+  if (ts == 1) {
+    planeFromBitRows(src, rowLen, 0, n, dst);
+    return;
+  }
   let T = tileElems(ts);
   for (let t0: usize = 0; t0 < n; t0 += T) {
     let m = n - t0 < T ? n - t0 : T;

