@@ -1,11 +1,13 @@
 // The CLI's commands. Each parses its own options (./args.ts), does its work through the library (the same
 // functions users call) and returns the exit status.
 import process from "node:process";
+import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
 import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
 import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, validatePlan, writePlan, SCHEMA_KEY, type RecordedPlan } from "../run/records.js";
+import { storeStatus, NotInitialisedError } from "../run/status.js";
 import { availableCores, writeAll, WriteAllError, type WriteAllProgress } from "../run/pool.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 
@@ -54,8 +56,14 @@ function command(
   };
 }
 
-async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Promise<unknown> {
-  return loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset });
+async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Promise<Dataset> {
+  return (await loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset })) as Dataset;
+}
+
+/** The library's advice in CLI terms. */
+function cliMode(e: unknown): never {
+  if (e instanceof Error) e.message = e.message.replace('pass mode "w" to replace it', "pass --mode w to replace it");
+  throw e;
 }
 
 function planArgs(name: string, v: Record<string, string | boolean | undefined>): RecordedPlan {
@@ -101,7 +109,7 @@ ${EXPORT_HELP}
     }
     const s = report.spread;
     io.out.write(`\nper rank: ${s.minChunks}..${s.maxChunks} chunks, ${formatBytes(s.minBytes)}..${formatBytes(s.maxBytes)} (max/mean ${s.imbalance.toFixed(2)})\n`);
-    io.out.write(report.idle.length ? `idle ranks: ${formatRankList(report.idle)} (no work: fewer blocks than ranks along ${p.dims.join(", ")})\n` : "idle ranks: none\n");
+    io.out.write(report.idle.length ? `idle ranks: ${formatRankList(report.idle)} (nothing to write)\n` : "idle ranks: none\n");
     return 0;
   },
 );
@@ -133,7 +141,7 @@ ${EXPORT_HELP}
     const ds = await loadDataset(mod!, v, io);
     describePlan(ds, p.ranks, p.dims); // validates dims against the dataset before anything is written
     const path = storePath(store!, io);
-    await initializeStore(ds, path, { mode, ...(zarrFormat ? { zarrFormat: Number(zarrFormat) } : {}) });
+    await initializeStore(ds, path, { mode, ...(zarrFormat ? { zarrFormat: Number(zarrFormat) as 2 | 3 } : {}) }).catch(cliMode);
     await writePlan(resolveStore(path), p);
     io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${mod} ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
     return 0;
@@ -182,7 +190,7 @@ On success the rank's completion record is written last; 'xpartition status' rea
     const record = (await writePartition(ds, path, {
       ranks: recorded.ranks, dims: recorded.dims, rank,
       ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}),
-    })) as Record<string, unknown> | undefined;
+    })) as unknown as Record<string, unknown> | undefined;
     const s = (performance.now() - t0) / 1000;
     const chunks = Number(record?.chunks ?? 0), bytesIn = Number(record?.bytesIn ?? 0), bytesOut = Number(record?.bytesOut ?? 0);
     const src = source === "--rank" ? "" : ` (from ${source})`;
@@ -209,16 +217,12 @@ async function runPool(
     ac.abort();
   };
   process.on("SIGINT", onSigint);
-  let chunksTotal: number | undefined;
   const report = progressReporter(io.err);
   try {
     const res = await writeAll({
       dataset: o.dataset, exportName: o.exportName, store: o.store, ranks: o.ranks, dims: o.dims, workers: o.workers,
       init: o.mode, resume: o.resume, signal: ac.signal, cwd: io.cwd, ...(o.zarrFormat ? { zarrFormat: o.zarrFormat } : {}), ...o.extra,
-      onProgress: (p: WriteAllProgress & { chunksTotal?: number }) => {
-        chunksTotal ??= p.chunksTotal;
-        report(p);
-      },
+      onProgress: report,
     });
     const rate = res.bytesIn / 1e6 / Math.max(res.seconds, 1e-9);
     const ratio = res.bytesOut ? res.bytesIn / res.bytesOut : 0;
@@ -302,34 +306,31 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
   { json: { type: "boolean" } },
   { min: 1, max: 1, names: ["store"] },
   async (v, [store], io) => {
-    const kv = resolveStore(storePath(store!, io));
-    if ((await kv.get(SCHEMA_KEY)) === undefined) {
-      throw new UsageError(`${store} is not an initialised xpartition store (no /.xpartition/schema.json)`);
+    let st;
+    try {
+      st = await storeStatus(storePath(store!, io));
+    } catch (e) {
+      if (e instanceof NotInitialisedError || e instanceof PlanError) throw new UsageError((e as Error).message.replace(storePath(store!, io), store!));
+      throw e;
     }
-    const recorded = await readPlan(kv, store!);
-    if (!recorded) throw new UsageError(`${store} has no recorded plan (/.xpartition/plan.json): it was not initialised by 'xpartition init' or 'xpartition run'`);
-    const statuses = await readRankStatuses(kv, recorded, await expectedFingerprint(kv, recorded));
-    const complete = statuses.filter((s) => s.state === "complete");
-    const missing = statuses.filter((s) => s.state !== "complete");
-    const sum = (k: string) => complete.reduce((a, s) => a + Number(s.record?.[k] ?? 0), 0);
-    const list = formatRankList(missing.map((s) => s.rank));
+    const list = st.resubmit?.slice("--array=".length) ?? "";
     if (v.json) {
+      const problems = st.details.filter((s) => s.state !== "complete" && s.state !== "missing").map((s) => ({ rank: s.rank, state: s.state, reason: s.reason }));
       io.out.write(JSON.stringify({
-        store, ranks: recorded.ranks, dims: recorded.dims, complete: complete.map((s) => s.rank), missing: missing.map((s) => s.rank),
-        problems: missing.filter((s) => s.state !== "missing").map((s) => ({ rank: s.rank, state: s.state, reason: s.reason })),
-        resubmit: missing.length ? `--array=${list}` : null, chunks: sum("chunks"), bytesIn: sum("bytesIn"), bytesOut: sum("bytesOut"),
+        store, ranks: st.ranks, dims: st.dims, complete: st.complete, missing: st.missing, problems, resubmit: st.resubmit,
+        chunks: st.chunks, bytesIn: st.bytesIn, bytesOut: st.bytesOut,
       }, null, 2) + "\n");
-      return missing.length ? 1 : 0;
+      return st.missing.length ? 1 : 0;
     }
-    io.out.write(`${store}: ${recorded.ranks} ranks over ${recorded.dims.join(",")}\n`);
-    io.out.write(`complete: ${complete.length} of ${recorded.ranks} ranks (${sum("chunks")} chunks, ${formatBytes(sum("bytesIn"))} in, ${formatBytes(sum("bytesOut"))} out)\n`);
-    if (!missing.length) {
+    io.out.write(`${store}: ${st.ranks} ranks over ${st.dims.join(",")}\n`);
+    io.out.write(`complete: ${st.complete.length} of ${st.ranks} ranks (${st.chunks} chunks, ${formatBytes(st.bytesIn)} in, ${formatBytes(st.bytesOut)} out)\n`);
+    if (!st.missing.length) {
       io.out.write("all ranks complete\n");
       return 0;
     }
-    io.out.write(`missing: ${missing.length} ranks: ${list}\n`);
-    for (const s of missing) if (s.state !== "missing") io.out.write(`  rank ${s.rank}: record ${s.state} (${s.reason})\n`);
-    io.out.write(`resubmit: --array=${list}\n`);
+    io.out.write(`missing: ${st.missing.length} rank${st.missing.length === 1 ? "" : "s"}: ${list}\n`);
+    for (const s of st.details) if (s.state !== "complete" && s.state !== "missing") io.out.write(`  rank ${s.rank}: record ${s.state} (${s.reason})\n`);
+    io.out.write(`resubmit: ${st.resubmit}\n`);
     return 1;
   },
 );
@@ -338,14 +339,14 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
 const demo = command(
   "demo",
   "Write the demo dataset D1 on local worker threads",
-  "Writes the benchmark dataset D1 (float32 temp and wind over time, tile, y, x) to a local store on the worker\npool, with progress: the same job as 'npm run demo'.",
+  "Writes the benchmark dataset D1 (float32 temp and wind over time, tile, y, x; chunks 8x1x256x256) to a local\nstore on the worker pool, with progress: the job of 'npm run demo'.",
   "[store] [--time N] [--ranks N] [--workers W] [--zarr-format 2|3]",
   `
-[store] defaults to ./xpartition-demo.zarr (replaced if it exists).
+[store] defaults to ./d1.zarr (replaced if it exists).
 
 options:
   --time N            length of the time dimension (default 96: 96x6x256x256, 2 variables, 302 MB)
-  --ranks N           ranks, partitioned over time (default 12)
+  --ranks N           ranks, partitioned over time (default 4)
   --workers W         worker threads (default: the available cores)
   --zarr-format 2|3   zarr format (default 3)
 `,
@@ -353,12 +354,18 @@ options:
   { min: 0, max: 1, names: ["store"] },
   async (v, [store], io) => {
     const time = intOption("demo", v, "time", 1) ?? 96;
-    const ranks = intOption("demo", v, "ranks", 1) ?? 12;
+    const ranks = intOption("demo", v, "ranks", 1) ?? 4;
     const workers = intOption("demo", v, "workers", 1, 1024);
     const zarrFormat = choiceOption("demo", v, "zarr-format", ["2", "3"] as const);
-    const path = storePath(store ?? "xpartition-demo.zarr", io);
-    io.out.write(`D1: temp, wind float32 (time ${time}, tile 6, y 256, x 256), ${ranks} ranks over time -> ${path}\n`);
-    return runPool("demo", { dataset: demoDatasetUrl(time), store: path, ranks, dims: ["time"], workers, resume: false, mode: "w", zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined }, io);
+    const path = storePath(store ?? "d1.zarr", io);
+    const url = demoDatasetUrl(time);
+    const ds = (await loadDatasetExport(url, { check: isDataset })) as Dataset;
+    io.out.write(`D1: ${Object.entries(ds.sizes).map(([d, n]) => `${d}=${n}`).join(", ")} -> ${path} (zarr v${zarrFormat ?? 3}, ${ranks} ranks over time, Blosc lz4+shuffle)\n`);
+    for (const [name, da] of Object.entries(ds.dataVars)) {
+      const chunks = da.chunks!;
+      io.out.write(`  ${name.padEnd(5)} ${da.dtype} [${da.shape.join(", ")}] chunks [${chunks.map((c) => c[0]).join(", ")}] (${chunks.reduce((p, c) => p * c.length, 1)} chunks)\n`);
+    }
+    return runPool("demo", { dataset: url, store: path, ranks, dims: ["time"], workers, resume: false, mode: "w", zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined }, io);
   },
 );
 

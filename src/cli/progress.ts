@@ -25,7 +25,8 @@ export function formatBytes(n: number): string {
 }
 
 /** One status line: `[#####.....] 3/8 ranks  120/384 chunks  245.3 MB/s  ETA 0:12`. */
-export function progressLine(p: WriteAllProgress, chunksTotal: number | undefined, width = 24): string {
+export function progressLine(p: WriteAllProgress, width = 24): string {
+  const chunksTotal = p.chunksTotal;
   const toDo = p.ranks - p.ranksSkipped;
   const frac = chunksTotal ? Math.min(1, p.chunksDone / chunksTotal) : toDo ? p.ranksDone / toDo : 1;
   const filled = Math.round(frac * width);
@@ -37,7 +38,7 @@ export function progressLine(p: WriteAllProgress, chunksTotal: number | undefine
   return `${bar} ${p.ranksDone + p.ranksSkipped}/${p.ranks} ranks  ${chunks}  ${rate.toFixed(1)} MB/s  ETA ${eta}${failed}`;
 }
 
-export function progressReporter(out: ProgressOut, chunksTotal?: () => number | undefined): (p: WriteAllProgress) => void {
+export function progressReporter(out: ProgressOut): (p: WriteAllProgress) => void {
   let lastDraw = 0;
   let drawn = false;
   return (p) => {
@@ -45,7 +46,7 @@ export function progressReporter(out: ProgressOut, chunksTotal?: () => number | 
       const now = performance.now();
       if (p.event === "chunks" && now - lastDraw < 100) return; // ~10 redraws a second at most
       lastDraw = now;
-      const line = progressLine(p, chunksTotal?.());
+      const line = progressLine(p);
       const cols = out.columns ?? 100;
       out.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
       drawn = true;

@@ -1,75 +1,31 @@
-// The writer's entry points as the pool and the CLI use them. Until the writer lands this is a stand-in that
-// says so; it becomes thin re-exports of src/write, src/store and src/plan.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+// The writer's entry points as the pool and the CLI use them, in one place.
+import { Dataset } from "../model/dataset.js";
+import { DataArray } from "../model/dataarray.js";
+import { resolveStore as resolveStoreLike, StoreOps, type StoreLike } from "../store/index.js";
+import { initializeStore, writePartition } from "../write/index.js";
+import { planFingerprint, readSchema } from "../write/schema.js";
 import type { KeyStore } from "./records.js";
 
-export class NotAvailableError extends Error {
-  override name = "NotAvailableError";
-}
-const missing = (what: string) => new NotAvailableError(`${what} needs the zarr writer, which is not in this build yet`);
+export { initializeStore, writePartition };
+export { describePlan, type PlanReport } from "./describe.js";
+export type StoreArg = StoreLike;
 
-export type StoreArg = string | URL | KeyStore;
-export type AnyDataset = unknown;
-
+/** undefined when `v` is a Dataset; otherwise a hint ("" for none). */
 export function isDataset(v: unknown): string | undefined {
-  return v !== null && typeof v === "object" && "variables" in (v as object) ? undefined : "";
+  if (v instanceof Dataset) return undefined;
+  if (v instanceof DataArray) return "a DataArray: wrap it, new Dataset({ dataVars: { name: da } })";
+  return "";
 }
 
-export function resolveStore(store: StoreArg): KeyStore {
-  if (typeof store === "string" || store instanceof URL) {
-    const root = resolve(typeof store === "string" && !store.startsWith("file:") ? store : fileURLToPath(store));
-    const path = (key: string) => join(root, ...key.slice(1).split("/"));
-    return {
-      async get(key) {
-        try {
-          return new Uint8Array(await readFile(path(key)));
-        } catch (e) {
-          if ((e as { code?: string }).code === "ENOENT") return undefined;
-          throw e;
-        }
-      },
-      async set(key, value) {
-        await mkdir(dirname(path(key)), { recursive: true });
-        await writeFile(path(key), value);
-      },
-    };
-  }
-  return store;
+export function resolveStore(store: StoreArg): KeyStore & { set(key: string, value: Uint8Array): Promise<void> } {
+  return new StoreOps(resolveStoreLike(store));
 }
 
-export async function initializeStore(_ds: AnyDataset, _store: StoreArg, _options: Record<string, unknown>): Promise<void> {
-  throw missing("init");
-}
-
-export async function writePartition(_ds: AnyDataset, _store: StoreArg, _options: Record<string, unknown>): Promise<Record<string, unknown>> {
-  throw missing("write");
-}
-
-/** The fingerprint a valid completion record carries for this store's schema and plan (undefined: unknown). */
-export async function expectedFingerprint(_store: KeyStore, _plan: { ranks: number; dims: string[] }): Promise<string | undefined> {
-  return undefined;
-}
-
-export interface PlanReport {
-  ranks: number;
-  dims: string[];
-  variables: {
-    name: string;
-    dims: string[];
-    shape: number[];
-    chunks: number[];
-    dtype: string;
-    perRank: { rank: number; region: [number, number][] | null; chunks: number; bytes: number }[];
-  }[];
-  perRank: { rank: number; chunks: number; bytes: number }[];
-  idle: number[];
-  spread: { minChunks: number; maxChunks: number; minBytes: number; maxBytes: number; imbalance: number };
-}
-
-export function describePlan(_ds: AnyDataset, _ranks: number, _dims: string[]): PlanReport {
-  throw missing("plan");
+/** The fingerprint a valid completion record carries for this store's schema and plan (undefined: no schema). */
+export async function expectedFingerprint(store: KeyStore, plan: { ranks: number; dims: string[] }): Promise<string | undefined> {
+  const ops = store instanceof StoreOps ? store : new StoreOps(store as never);
+  const schema = await readSchema(ops);
+  return schema ? planFingerprint(schema, plan.ranks, plan.dims) : undefined;
 }
 
 /** The D1 demo dataset as a module URL (workers import it), with its time length. */

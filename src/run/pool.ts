@@ -3,10 +3,11 @@
 // builds the dataset lazily and writes the ranks it is handed, one at a time; the calling thread initialises
 // the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
 import os from "node:os";
+import type { Dataset } from "../model/dataset.js";
 import { runTaskPool } from "./threads.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, readPlan, readRankStatuses, validatePlan, writePlan, type KeyStore } from "./records.js";
-import { expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
+import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
 import type { WorkerData, ChunkProgress } from "./worker.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
@@ -24,6 +25,8 @@ export interface WriteAllProgress {
   ranksSkipped: number;
   ranksFailed: number;
   chunksDone: number;
+  /** Chunks the ranks of this call write (from the plan). */
+  chunksTotal: number;
   bytesIn: number;
   bytesOut: number;
   /** Seconds since writeAll started. */
@@ -108,7 +111,9 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const url = moduleUrl(dataset, cwd);
 
   // Build the dataset here too: bad modules fail before any thread starts, and init needs it.
-  const ds = await loadDatasetExport(url, { exportName, check: isDataset });
+  const ds = (await loadDatasetExport(url, { exportName, check: isDataset })) as Dataset;
+  // The plan is checked against the dataset (dims exist...) before anything is written.
+  const perRank = describePlan(ds, plan.ranks, plan.dims).perRank;
   const kv: KeyStore = resolveStore(store);
   const where = typeof store === "string" ? store : store.href;
   let recorded = await readPlan(kv, where);
@@ -136,10 +141,11 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     workers: Math.max(0, Math.min(w ?? availableCores(), todo.length)), records: new Map(),
   };
   let failedCount = 0;
+  const chunksTotal = todo.reduce((s, r) => s + perRank[r]!.chunks, 0);
   const progress = (event: WriteAllProgress["event"], rank?: number) =>
     onProgress?.({
       event, rank, ranks: plan.ranks, ranksDone: result.written.length, ranksSkipped: skipped.length, ranksFailed: failedCount,
-      chunksDone: result.chunks, bytesIn: result.bytesIn, bytesOut: result.bytesOut, elapsed: (performance.now() - t0) / 1000,
+      chunksDone: result.chunks, chunksTotal, bytesIn: result.bytesIn, bytesOut: result.bytesOut, elapsed: (performance.now() - t0) / 1000,
     });
   progress("start");
 
@@ -162,7 +168,8 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
       result.records.set(rank, record);
       progress("rank", rank);
     },
-    onFailed: (rank) => {
+    onFailed: (rank, err) => {
+      if (err.name === "AbortError") return;
       failedCount++;
       progress("failed", rank);
     },
@@ -171,14 +178,15 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   result.seconds = (performance.now() - t0) / 1000;
   progress("end");
   if (pool.failed.size > 0 || pool.aborted) {
-    const failed = [...pool.failed.keys()].sort((a, b) => a - b);
+    const failed = [...pool.failed].filter(([, e]) => e.name !== "AbortError").map(([r]) => r).sort((a, b) => a - b);
     const parts: string[] = [];
     if (failed.length) {
       const first = pool.failed.get(failed[0]!)!;
       parts.push(`${failed.length} of ${todo.length} ranks failed (${failed.join(", ")}); rank ${failed[0]}: ${first.message}`);
     }
     if (pool.aborted) parts.push(`aborted after ${result.written.length} of ${todo.length} ranks`);
-    throw new WriteAllError(`writeAll: ${parts.join("; ")}; run again with resume: true to write only the missing ranks`, result, pool.failed, pool.aborted);
+    const failures = new Map(failed.map((r) => [r, pool.failed.get(r)!]));
+    throw new WriteAllError(`writeAll: ${parts.join("; ")}; run again with resume: true to write only the missing ranks`, result, failures, pool.aborted);
   }
   return result;
 }

@@ -12,8 +12,8 @@ export const RANK_VARIABLES: readonly { readonly name: string; readonly engine: 
   { name: "OMPI_COMM_WORLD_RANK", engine: "Open MPI" },
 ];
 
-export class RankError extends Error {
-  override name = "RankError";
+export class RankEnvError extends Error {
+  override name = "RankEnvError";
 }
 
 export interface DetectedRank {
@@ -36,7 +36,7 @@ export function rankFromEnv(env: Record<string, string | undefined> = process.en
     const value = env[name];
     if (value === undefined || value === "") continue;
     const rank = parseIndex(value);
-    if (rank === undefined) throw new RankError(`${name}=${JSON.stringify(value)} is not a rank: expected a non-negative integer`);
+    if (rank === undefined) throw new RankEnvError(`${name}=${JSON.stringify(value)} is not a rank: expected a non-negative integer`);
     return { rank, source: name };
   }
   return undefined;
@@ -44,7 +44,7 @@ export function rankFromEnv(env: Record<string, string | undefined> = process.en
 
 /**
  * The rank to write: `explicit` (e.g. `--rank`) if given, else from the environment. Checked against
- * `ranks` when given. Throws a RankError that lists the variables when there is none.
+ * `ranks` when given. Throws a RankEnvError that lists the variables when there is none.
  */
 export function resolveRank(
   explicit: number | string | undefined,
@@ -53,20 +53,20 @@ export function resolveRank(
   let found: DetectedRank | undefined;
   if (explicit !== undefined) {
     const rank = typeof explicit === "number" ? (Number.isSafeInteger(explicit) && explicit >= 0 ? explicit : undefined) : parseIndex(explicit);
-    if (rank === undefined) throw new RankError(`--rank ${JSON.stringify(String(explicit))} is not a rank: expected a non-negative integer`);
+    if (rank === undefined) throw new RankEnvError(`--rank ${JSON.stringify(String(explicit))} is not a rank: expected a non-negative integer`);
     found = { rank, source: "--rank" };
   } else {
     found = rankFromEnv(options.env ?? process.env);
   }
   if (!found) {
-    throw new RankError(
+    throw new RankEnvError(
       `no rank: pass --rank R or run under an engine that sets one of ${RANK_VARIABLES.map((v) => v.name).join(", ")}`,
     );
   }
   const { ranks } = options;
   if (ranks !== undefined && found.rank >= ranks) {
     const from = found.source === "--rank" ? `--rank ${found.rank}` : `${found.source}=${found.rank}`;
-    throw new RankError(`${from} is out of range: the plan has ${ranks} ranks (0..${ranks - 1})`);
+    throw new RankEnvError(`${from} is out of range: the plan has ${ranks} ranks (0..${ranks - 1})`);
   }
   return found;
 }

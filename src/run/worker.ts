@@ -1,4 +1,5 @@
 // A writeAll worker thread: imports the dataset module once, then writes the ranks it is handed.
+import type { Dataset } from "../model/dataset.js";
 import { serveItems } from "./serve.js";
 import { loadDatasetExport } from "./load.js";
 import { isDataset, writePartition } from "./backend.js";
@@ -21,7 +22,7 @@ export interface ChunkProgress {
 
 serveItems(async (data) => {
   const d = data as WorkerData;
-  const ds = await loadDatasetExport(d.dataset, { exportName: d.exportName, check: isDataset });
+  const ds = (await loadDatasetExport(d.dataset, { exportName: d.exportName, check: isDataset })) as Dataset;
   return async (rank, ctx) => {
     let acc: ChunkProgress = { chunks: 0, bytesIn: 0, bytesOut: 0 };
     let last = performance.now();
@@ -31,19 +32,27 @@ serveItems(async (data) => {
       acc = { chunks: 0, bytesIn: 0, bytesOut: 0 };
       last = performance.now();
     };
-    const record = await writePartition(ds, d.store, {
-      ...d.writeOptions,
-      ranks: d.ranks,
-      dims: d.dims,
-      rank,
-      signal: ctx.signal,
-      onChunk: (c: { bytesIn: number; bytesOut: number }) => {
-        acc.chunks++;
-        acc.bytesIn += c.bytesIn;
-        acc.bytesOut += c.bytesOut;
-        if (performance.now() - last > 100) flush();
-      },
-    });
+    let record;
+    try {
+      record = await writePartition(ds, d.store, {
+        ...d.writeOptions,
+        ranks: d.ranks,
+        dims: d.dims,
+        rank,
+        signal: ctx.signal,
+        onChunk: (c: { bytesIn: number; bytesOut: number }) => {
+          acc.chunks++;
+          acc.bytesIn += c.bytesIn;
+          acc.bytesOut += c.bytesOut;
+          if (performance.now() - last > 100) flush();
+        },
+      });
+    } catch (e) {
+      flush();
+      // Stopped by the pool's signal: not a failure of the rank.
+      if (ctx.signal.aborted) throw Object.assign(new Error(`rank ${rank} interrupted`), { name: "AbortError" });
+      throw e;
+    }
     flush();
     return record;
   };

@@ -71,7 +71,16 @@ export class Tally {
   }
 }
 
+/** Optional hooks for callers running ranks (src/run: pools, CLI): progress and cancellation. */
+export interface EngineHooks {
+  /** Called for each chunk encoded and handed to the store. */
+  onChunk?: (chunk: { key: string; bytesIn: number; bytesOut: number }) => void;
+  /** Checked before each chunk: an abort stops the rank (store writes in flight finish; no record). */
+  signal?: AbortSignal;
+}
+
 export interface EngineContext {
+  hooks?: EngineHooks;
   k: Kernels;
   ops: StoreOps;
   format: ZarrFormat;
@@ -119,6 +128,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
   const origin = block.map((r) => r.start);
   let written = 0;
   for (const idx of chunkIndicesOf(block, v.chunkShape)) {
+    ctx.hooks?.signal?.throwIfAborted();
     const t0 = now();
     const g: SliceGeometry = {
       blockShape,
@@ -145,6 +155,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       const encoded = await v.codecs.pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
       tally.add(key, chunkBytes, encoded);
       tally.encodeSeconds += (now() - t0) / 1000;
+      ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
       await pool.add(() => ops.set(key, encoded));
       written++;
     } finally {

@@ -10,7 +10,7 @@ import { jsonBytes } from "../zarr/json.js";
 import type { VariableEncoding } from "./encoding.js";
 import { StoreStateError, WriteSpecError } from "./errors.js";
 import { blocksOf } from "./blocks.js";
-import { engine, fmtRegion, writeBlock } from "./chunks.js";
+import { engine, fmtRegion, writeBlock, type EngineHooks } from "./chunks.js";
 import { openStore } from "./initialize.js";
 import { planDataset, type VariablePlan } from "./plan.js";
 import { assertSchemaMatches, planFingerprint, readSchema, recordKey, schemaOf } from "./schema.js";
@@ -34,7 +34,7 @@ export interface WriteOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface PartitionOptions extends WriteOptions {
+export interface PartitionOptions extends WriteOptions, EngineHooks {
   ranks: number;
   dims: readonly string[];
   rank: number;
@@ -94,6 +94,8 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     work.push({ v, region: ranges });
   }
   const ctx = engine(ops, plan.format, concurrency, writeEmptyChunks);
+  ctx.hooks = { onChunk: options.onChunk, signal: options.signal }; // pools and CLIs (src/run)
+  options.signal?.throwIfAborted();
   const perVar: CompletionRecord["variables"] = {};
   const budgetFor = (vs: VariablePlan[]): number => {
     const chunk = Math.max(...vs.map((v) => v.chunkShape.reduce((p, c) => p * c, dtypeInfo(v.dtype).size)));

@@ -2,9 +2,10 @@
 // line with a non-zero exit, dataset-module loading errors, and status on hand-made records.
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { planFingerprint } from "../../src/write/schema.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "dist", "cli", "main.js");
@@ -110,7 +111,7 @@ describe("xpartition CLI", () => {
     fails(["status", "recs"], 2, /recs has no recorded plan/);
     writeFileSync(join(s, ".xpartition", "plan.json"), JSON.stringify({ ranks: 8, dims: ["time"] }));
     const rec = (r: number, extra = {}) =>
-      writeFileSync(join(s, ".xpartition", "ranks", `${r}.json`), JSON.stringify({ rank: r, ranks: 8, dims: ["time"], chunks: 2, bytesIn: 100, bytesOut: 50, ...extra }));
+      writeFileSync(join(s, ".xpartition", "ranks", `${r}.json`), JSON.stringify({ rank: r, ranks: 8, dims: ["time"], fingerprint: planFingerprint({} as never, 8, ["time"]), chunks: 2, bytesIn: 100, bytesOut: 50, ...extra }));
     for (const r of [0, 1, 2, 6]) rec(r);
     rec(7, { ranks: 4 }); // another plan's record: missing
     writeFileSync(join(s, ".xpartition", "ranks", "5.json"), "{not json");
@@ -129,5 +130,110 @@ describe("xpartition CLI", () => {
     expect(r.out).toContain("all ranks complete");
     expect(r.code).toBe(0);
     expect(JSON.parse(xp(["status", "recs", "--json"]).out).resubmit).toBeNull();
+  });
+});
+
+describe("xpartition CLI with the writer", () => {
+  const ds = () => join(root, "test", "fixtures", "small-dataset.mjs");
+
+  it("plan: per variable and rank, idle ranks, spread; --json", () => {
+    let r = xp(["plan", ds(), "--ranks", "4", "--dims", "time"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^a \(time, x\) shape 12x10 chunks 2x5 float32$/m);
+    expect(r.out).toMatch(/^  rank   1  time 4:8, x 0:10 +4 chunks  160 B$/m);
+    expect(r.out).toMatch(/^  rank   3  idle +0 chunks  0 B$/m);
+    expect(r.out).toMatch(/^idle ranks: 3 \(nothing to write\)$/m);
+    expect(r.out).toMatch(/^per rank: 0\.\.5 chunks/m);
+    r = xp(["plan", ds(), "--ranks", "4", "--dims", "time", "--json"]);
+    const j = JSON.parse(r.out);
+    expect(j.idle).toEqual([3]);
+    expect(j.perRank.map((p: { chunks: number }) => p.chunks)).toEqual([5, 5, 5, 0]);
+    fails(["plan", ds(), "--ranks", "4", "--dims", "y"], 1, /^xpartition plan: partition dim "y" is not a dimension of any chunked variable/m);
+  });
+
+  it("init, write each rank (--rank and every engine variable), status", () => {
+    let r = xp(["init", ds(), "s1", "--ranks", "7", "--dims", "time"]);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "s1", ".xpartition", "plan.json"), "utf8"))).toEqual({ ranks: 7, dims: ["time"] });
+    fails(["init", ds(), "s1", "--ranks", "7", "--dims", "time"], 1, /already holds a zarr node .*pass --mode w to replace it/);
+    r = xp(["status", "s1"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^resubmit: --array=0-6$/m);
+    const vars = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX"];
+    vars.forEach((name, rank) => {
+      const w = xp(["write", ds(), "s1"], { [name]: String(rank) });
+      expect(w.code, w.err).toBe(0);
+      expect(w.out).toMatch(new RegExp(`^rank ${rank}/7 \\(from ${name}\\): \\d+ chunks`));
+    });
+    r = xp(["status", "s1"]);
+    expect(r.out).toMatch(/^missing: 2 ranks: 5,6$/m);
+    expect(r.out).toMatch(/^resubmit: --array=5,6$/m);
+    r = xp(["write", ds(), "s1", "--rank", "5"], { OMPI_COMM_WORLD_RANK: "2" });
+    expect(r.out).toMatch(/^rank 5\/7: 2 chunks/m);
+    r = xp(["write", ds(), "s1", "--rank", "6"]);
+    expect(r.out).toMatch(/^rank 6\/7: nothing to write \(idle rank\), recorded$/m);
+    r = xp(["status", "s1"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("all ranks complete");
+    r = xp(["write", ds(), "s1"], { OMPI_COMM_WORLD_RANK: "1" });
+    expect(r.out).toMatch(/^rank 1\/7 \(from OMPI_COMM_WORLD_RANK\)/);
+  });
+
+  it("a rank whose compute fails: one line, exit 1, no record; status names it", () => {
+    expect(xp(["init", ds(), "s2", "--ranks", "3", "--dims", "time", "--zarr-format", "2"]).code).toBe(0);
+    fails(["write", ds(), "s2", "--rank", "1"], 1, /^xpartition write: .*injected failure at time 4/, { XP_FAIL_TIME_START: "4" });
+    expect(xp(["write", ds(), "s2", "--rank", "0"]).code).toBe(0);
+    expect(xp(["write", ds(), "s2", "--rank", "2"]).code).toBe(0);
+    const r = xp(["status", "s2", "--json"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ complete: [0, 2], missing: [1], resubmit: "--array=1" });
+  });
+
+  it("a record from another schema counts as missing (fingerprint)", () => {
+    const s = join(dir, "s3");
+    expect(xp(["init", ds(), "s3", "--ranks", "2", "--dims", "time"]).code).toBe(0);
+    expect(xp(["write", ds(), "s3", "--rank", "0"]).code).toBe(0);
+    expect(xp(["write", ds(), "s3", "--rank", "1"]).code).toBe(0);
+    const p = join(s, ".xpartition", "ranks", "1.json");
+    const rec = JSON.parse(readFileSync(p, "utf8"));
+    writeFileSync(p, JSON.stringify({ ...rec, fingerprint: "0".repeat(64) }));
+    const r = xp(["status", "s3"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/rank 1: record stale \(fingerprint does not match the store's schema and plan\)/);
+    expect(r.out).toMatch(/^resubmit: --array=1$/m);
+  });
+
+  it("run: init plus every rank on the pool, plain progress lines off a terminal; --resume", () => {
+    let r = xp(["run", ds(), "s4", "--ranks", "4", "--dims", "time,x", "--workers", "2"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^run: 4 ranks written on 2 workers: 15 chunks/);
+    expect(r.err.trim().split("\n")).toHaveLength(4);
+    expect(r.err).toMatch(/^rank \d written: 4\/4 ranks done, 15 chunks/m);
+    expect(xp(["status", "s4"]).code).toBe(0);
+    rmSync(join(dir, "s4", ".xpartition", "ranks", "2.json"));
+    r = xp(["run", ds(), "s4", "--ranks", "4", "--dims", "time,x", "--resume"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^run: 1 ranks written, 3 already complete/);
+    fails(["run", ds(), "s4", "--ranks", "4", "--dims", "time,x"], 1, /already holds a zarr node/);
+    r = xp(["run", ds(), "s4", "--ranks", "2", "--dims", "time", "--resume"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/ranks 2 does not match the plan recorded/);
+  });
+
+  it("run with a failing rank: exit 1 naming it; --resume completes", () => {
+    let r = xp(["run", ds(), "s5", "--ranks", "3", "--dims", "time"], { XP_FAIL_TIME_START: "8" });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^xpartition run: writeAll: 1 of 3 ranks failed \(2\); rank 2: .*injected failure at time 8/m);
+    r = xp(["run", ds(), "s5", "--ranks", "3", "--dims", "time", "--resume"]);
+    expect(r.code, r.err).toBe(0);
+    expect(xp(["status", "s5"]).code).toBe(0);
+  });
+
+  it("demo: D1 on the pool, complete", () => {
+    const r = xp(["demo", "d1.zarr", "--time", "16", "--ranks", "2", "--workers", "2"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^D1: time=16, tile=6, y=256, x=256 -> .*d1.zarr \(zarr v3, 2 ranks over time, Blosc lz4\+shuffle\)$/m);
+    expect(r.out).toMatch(/^demo: 2 ranks written on 2 workers: 24 chunks, 50\.3 MB in/m);
+    expect(xp(["status", "d1.zarr"]).out).toContain("all ranks complete");
   });
 });

@@ -1,6 +1,6 @@
 // Rank detection from each engine's environment variable, --rank, priorities and errors.
 import { describe, expect, it } from "vitest";
-import { RANK_VARIABLES, RankError, rankFromEnv, resolveRank } from "../../src/run/rank.js";
+import { RANK_VARIABLES, RankEnvError, rankFromEnv, resolveRank } from "../../src/run/rank.js";
 
 describe("rank from the environment", () => {
   it.each(RANK_VARIABLES.map((v) => v.name))("reads %s", (name) => {
@@ -21,7 +21,7 @@ describe("rank from the environment", () => {
   });
 
   it.each(["-1", "1.5", "abc", "0x10", "", " ", "99999999999999999999"].filter((v) => v.trim() !== ""))("rejects %j naming the variable and value", (value) => {
-    expect(() => rankFromEnv({ JOB_COMPLETION_INDEX: value })).toThrow(RankError);
+    expect(() => rankFromEnv({ JOB_COMPLETION_INDEX: value })).toThrow(RankEnvError);
     expect(() => rankFromEnv({ JOB_COMPLETION_INDEX: value })).toThrow(`JOB_COMPLETION_INDEX=${JSON.stringify(value)} is not a rank`);
   });
 

@@ -1,0 +1,71 @@
+// What each rank would write: per chunked variable and rank, its region, chunk count and bytes (uncompressed),
+// the idle ranks and the spread of work. Backs `xpartition plan` and writeAll's progress totals.
+import { Dataset } from "../model/dataset.js";
+import { dtypeInfo } from "../model/dtypes.js";
+import { datasetPartitionIndexers } from "../plan/partition.js";
+
+export interface PlanReport {
+  ranks: number;
+  dims: string[];
+  variables: {
+    name: string;
+    dims: string[];
+    shape: number[];
+    chunks: number[];
+    dtype: string;
+    perRank: { rank: number; region: [number, number][] | null; chunks: number; bytes: number }[];
+  }[];
+  /** Totals per rank over every variable. */
+  perRank: { rank: number; chunks: number; bytes: number }[];
+  /** Ranks with nothing to write in any variable. */
+  idle: number[];
+  spread: { minChunks: number; maxChunks: number; minBytes: number; maxBytes: number; imbalance: number };
+}
+
+/** Chunks of a 1-d chunk list that [start, stop) covers (regions from the planner are chunk-aligned). */
+function chunksIn(lengths: readonly number[], start: number, stop: number): number {
+  let n = 0;
+  for (let i = 0, at = 0; i < lengths.length && at < stop; at += lengths[i]!, i++) if (at + lengths[i]! > start) n++;
+  return n;
+}
+
+export function describePlan(ds: Dataset, ranks: number, dims: readonly string[]): PlanReport {
+  const vars = Object.entries(ds.variables).filter(([, v]) => v.chunks !== null);
+  const report: PlanReport = {
+    ranks, dims: [...dims], variables: [], perRank: [], idle: [],
+    spread: { minChunks: 0, maxChunks: 0, minBytes: 0, maxBytes: 0, imbalance: 1 },
+  };
+  for (const [name, v] of vars) {
+    report.variables.push({ name, dims: [...v.dims], shape: [...v.shape], chunks: v.chunks!.map((c) => c[0] ?? 0), dtype: v.dtype, perRank: [] });
+  }
+  for (let rank = 0; rank < ranks; rank++) {
+    const regions = datasetPartitionIndexers(ds, ranks, rank, dims);
+    let chunks = 0, bytes = 0;
+    vars.forEach(([name, v], i) => {
+      const region = regions[name] ?? null;
+      let c = 0, b = 0, ranges: [number, number][] | null = null;
+      if (region) {
+        ranges = v.dims.map((d) => [region[d]!.start, region[d]!.stop] as [number, number]);
+        c = 1;
+        b = dtypeInfo(v.dtype).size;
+        ranges.forEach(([a, z], axis) => {
+          c *= chunksIn(v.chunks![axis]!, a, z);
+          b *= z - a;
+        });
+        if (b === 0) c = 0;
+      }
+      report.variables[i]!.perRank.push({ rank, region: ranges, chunks: c, bytes: b });
+      chunks += c;
+      bytes += b;
+    });
+    report.perRank.push({ rank, chunks, bytes });
+    if (chunks === 0) report.idle.push(rank);
+  }
+  const c = report.perRank.map((r) => r.chunks), b = report.perRank.map((r) => r.bytes);
+  const mean = b.reduce((s, x) => s + x, 0) / Math.max(1, b.length);
+  report.spread = {
+    minChunks: Math.min(...c), maxChunks: Math.max(...c), minBytes: Math.min(...b), maxBytes: Math.max(...b),
+    imbalance: mean > 0 ? Math.max(...b) / mean : 1,
+  };
+  return report;
+}

@@ -1,0 +1,109 @@
+// The array-job workflow on a real (single-node, localhost) SLURM cluster: `xpartition init`, `sbatch -W
+// --array=0-7` of examples/slurm/write.sbatch (rank from SLURM_ARRAY_TASK_ID), `xpartition status`, and the
+// store byte-identical to one written in-process. Then one failing index: sbatch -W fails, status names
+// exactly that rank, and resubmitting only it completes the store, byte-identical again.
+import { describe, expect, it, beforeAll, afterAll } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { initializeStore, writePartition, Dataset } from "xpartition";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "dist", "cli", "main.js");
+const example = join(root, "examples", "slurm");
+const dataset = join(example, "dataset.mjs");
+const RANKS = 8;
+let work = "";
+let startedCluster = false;
+
+function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, { cwd: work, encoding: "utf8", env: { ...process.env, XPARTITION: `${process.execPath} ${cli}`, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const xp = (args: string[]) => sh(process.execPath, [cli, ...args]);
+
+/** Every file under `dir`: zarr keys byte for byte; completion records by content except timings. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else {
+        const key = "/" + relative(dir, p);
+        if (key === "/.xpartition/plan.json") continue; // the CLI's, absent from the in-process store
+        let body = readFileSync(p);
+        if (key.startsWith("/.xpartition/ranks/")) {
+          const { timings: _t, ...rest } = JSON.parse(body.toString("utf8"));
+          body = Buffer.from(JSON.stringify(rest));
+        }
+        out.set(key, body.toString("base64"));
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function expectSameStore(a: string, b: string) {
+  const sa = snapshot(a), sb = snapshot(b);
+  expect([...sa.keys()].sort()).toEqual([...sb.keys()].sort());
+  for (const [k, v] of sa) expect(sb.get(k), k).toBe(v);
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "xpartition-slurm-"));
+  startedCluster = spawnSync("scontrol", ["ping"], { encoding: "utf8" }).status !== 0;
+  execFileSync("bash", [join(root, "scripts", "slurm", "start.sh")], { stdio: "inherit" });
+  // The reference: the same dataset module, every rank written in this process through the library.
+  const { default: build } = await import(dataset);
+  const ds = (await build()) as Dataset;
+  const ref = join(work, "reference.zarr");
+  await initializeStore(ds, ref, {});
+  for (let rank = 0; rank < RANKS; rank++) await writePartition(ds, ref, { ranks: RANKS, dims: ["time"], rank });
+});
+
+afterAll(() => {
+  if (startedCluster) execFileSync("bash", [join(root, "scripts", "slurm", "stop.sh")], { stdio: "inherit" });
+});
+
+describe("SLURM array job", () => {
+  it("init, sbatch -W --array=0-7, status complete, byte-identical to an in-process write", () => {
+    let r = xp(["init", dataset, "ok.zarr", "--ranks", String(RANKS), "--dims", "time"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    r = sh("sbatch", ["-W", `--array=0-${RANKS - 1}`, join(example, "write.sbatch"), dataset, "ok.zarr"]);
+    expect(r.code, r.err).toBe(0);
+    const job = /Submitted batch job (\d+)/.exec(r.out)![1]!;
+    const logs = readdirSync(work).filter((f) => f.startsWith(`xpartition-${job}_`));
+    expect(logs).toHaveLength(RANKS);
+    expect(readFileSync(join(work, `xpartition-${job}_3.out`), "utf8")).toMatch(/^rank 3\/8 \(from SLURM_ARRAY_TASK_ID\): 4 chunks/m);
+    r = xp(["status", "ok.zarr"]);
+    expect(r.out).toContain("complete: 8 of 8 ranks");
+    expect(r.out).toContain("all ranks complete");
+    expect(r.code).toBe(0);
+    expectSameStore(join(work, "ok.zarr"), join(work, "reference.zarr"));
+  });
+
+  it("a failing index: sbatch -W fails, status names it, resubmitting only it completes the store", () => {
+    const K = 5;
+    expect(xp(["init", dataset, "fail.zarr", "--ranks", String(RANKS), "--dims", "time"]).code).toBe(0);
+    let r = sh("sbatch", ["-W", `--array=0-${RANKS - 1}`, join(example, "write.sbatch"), dataset, "fail.zarr"], { XPARTITION_EXAMPLE_FAIL_RANK: String(K) });
+    expect(r.code).not.toBe(0);
+    const job = /Submitted batch job (\d+)/.exec(r.out)![1]!;
+    expect(readFileSync(join(work, `xpartition-${job}_${K}.out`), "utf8")).toMatch(/^xpartition write: .*XPARTITION_EXAMPLE_FAIL_RANK=5: failing on purpose/m);
+    r = xp(["status", "fail.zarr"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("complete: 7 of 8 ranks");
+    expect(r.out).toMatch(/^missing: 1 rank: 5$/m);
+    expect(r.out).toMatch(/^resubmit: --array=5$/m);
+    const resubmit = /^resubmit: (--array=\S+)$/m.exec(r.out)![1]!;
+    r = sh("sbatch", ["-W", resubmit, join(example, "write.sbatch"), dataset, "fail.zarr"]);
+    expect(r.code, r.err).toBe(0);
+    r = xp(["status", "fail.zarr"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("all ranks complete");
+    expectSameStore(join(work, "fail.zarr"), join(work, "reference.zarr"));
+  });
+});
