@@ -68,11 +68,6 @@ export function bloscHasCodec(compcode: u32): bool {
   return compcode == BLOSC_LZ4 || compcode == BLOSC_ZSTD;
 }
 
-/** True when this build has the shuffle kernels (assembly/shuffle.ts). */
-export function bloscHasShuffle(): bool {
-  return true;
-}
-
 /** Apply the block's shuffle into `tmp` as c-blosc's blosc_c does; returns the pointer to compress from. */
 // @ts-ignore: decorator
 @inline function shuffleBlock(shuffle: u32, typesize: u32, src: usize, tmp: usize, bsize: usize): usize {

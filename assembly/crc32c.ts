@@ -26,6 +26,13 @@ function init(): void {
   return load<u32>(TABLES + (t << 10) + (<usize>(b & 0xff) << 2));
 }
 
+// Byte k of x, times 4 (a table index in bytes): two ops each, and the table base folds into the load's
+// offset immediate.
+@inline function b0(x: u32): usize { return <usize>((x << 2) & 0x3fc); }
+@inline function b1(x: u32): usize { return <usize>((x >>> 6) & 0x3fc); }
+@inline function b2(x: u32): usize { return <usize>((x >>> 14) & 0x3fc); }
+@inline function b3(x: u32): usize { return <usize>((x >>> 22) & 0x3fc); }
+
 /** Continue a CRC-32C: `crc` is the value so far (0 for none); returns the CRC of everything including these bytes. */
 export function crc32cUpdate(crc: u32, ptr: usize, len: usize): u32 {
   if (!ready) init();
@@ -37,10 +44,14 @@ export function crc32cUpdate(crc: u32, ptr: usize, len: usize): u32 {
     let b = load<u32>(p, 4);
     let d = load<u32>(p, 8);
     let e = load<u32>(p, 12);
-    c = T(15, a) ^ T(14, a >>> 8) ^ T(13, a >>> 16) ^ T(12, a >>> 24) ^
-        T(11, b) ^ T(10, b >>> 8) ^ T(9, b >>> 16) ^ T(8, b >>> 24) ^
-        T(7, d) ^ T(6, d >>> 8) ^ T(5, d >>> 16) ^ T(4, d >>> 24) ^
-        T(3, e) ^ T(2, e >>> 8) ^ T(1, e >>> 16) ^ T(0, e >>> 24);
+    c = load<u32>(b0(a), TABLES + 15 * 1024) ^ load<u32>(b1(a), TABLES + 14 * 1024) ^
+        load<u32>(b2(a), TABLES + 13 * 1024) ^ load<u32>(b3(a), TABLES + 12 * 1024) ^
+        load<u32>(b0(b), TABLES + 11 * 1024) ^ load<u32>(b1(b), TABLES + 10 * 1024) ^
+        load<u32>(b2(b), TABLES + 9 * 1024) ^ load<u32>(b3(b), TABLES + 8 * 1024) ^
+        load<u32>(b0(d), TABLES + 7 * 1024) ^ load<u32>(b1(d), TABLES + 6 * 1024) ^
+        load<u32>(b2(d), TABLES + 5 * 1024) ^ load<u32>(b3(d), TABLES + 4 * 1024) ^
+        load<u32>(b0(e), TABLES + 3 * 1024) ^ load<u32>(b1(e), TABLES + 2 * 1024) ^
+        load<u32>(b2(e), TABLES + 1024) ^ load<u32>(b3(e), TABLES);
     p += 16;
   }
   while (p < end) {

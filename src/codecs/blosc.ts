@@ -3,7 +3,7 @@
 // block boundaries, streams and header bytes 0-11 match what c-blosc writes for the same input and settings.
 import type { Kernels } from "../kernels/instance.js";
 import { kernels } from "../kernels/instance.js";
-import { bytesOf, elementSizeOf, encodeViaSpan, intSetting, onlyKeys } from "./common.js";
+import { encodeViaSpan, intSetting, onlyKeys } from "./common.js";
 import { CodecError, type Codec, type NumcodecsConfig, type Span, type V3CodecConfig } from "./types.js";
 
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "snappy" | "zlib" | "zstd";
@@ -57,7 +57,6 @@ interface BloscExports {
     compcode: number, blocksize: number, dontSplit: number, scratch: number,
   ): number;
   bloscHasCodec(compcode: number): number;
-  bloscHasShuffle(): number;
 }
 
 const bloscExports = (k: Kernels): BloscExports => k.exports as unknown as BloscExports;
@@ -79,9 +78,6 @@ export class BloscCodec implements Codec {
   readonly shuffle: BloscShuffle;
   readonly blocksize: number;
   readonly typesize: number | undefined;
-  /** Present when the WASM kernel handles every setting (otherwise `encode` falls back to numcodecs.js). */
-  readonly encodeSpan?: (k: Kernels, input: Span, elementSize: number) => Span;
-  readonly encodeSync?: (data: ArrayBufferView) => Uint8Array;
 
   constructor(o: BloscOptions = {}) {
     this.cname = o.cname ?? "lz4";
@@ -104,13 +100,9 @@ export class BloscCodec implements Codec {
     if (this.typesize !== undefined && (!Number.isInteger(this.typesize) || this.typesize < 1)) {
       throw new CodecError("blosc", "typesize", `blosc: typesize must be a positive integer, got ${JSON.stringify(this.typesize)}`);
     }
-    if (this.cname !== "lz4" && this.cname !== "zstd") {
+    if (!bloscExports(kernels()).bloscHasCodec(COMPCODE[this.cname])) {
       // BloscLZ, LZ4HC, zlib and snappy streams have no kernel here; refuse rather than write another codec.
       throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} is not implemented by xpartition (use "lz4" or "zstd")`);
-    }
-    if (this.kernelBacked()) {
-      this.encodeSpan = (k, input, elementSize) => this.spanEncode(k, input, elementSize);
-      this.encodeSync = (data) => encodeViaSpan(data, (k, input, es) => this.spanEncode(k, input, es));
     }
   }
 
@@ -152,14 +144,11 @@ export class BloscCodec implements Codec {
     return this.shuffle === -1 ? (typesize === 1 ? 2 : 1) : this.shuffle;
   }
 
-  private kernelBacked(): boolean {
-    const ex = bloscExports(kernels());
-    if (!ex.bloscHasCodec(COMPCODE[this.cname])) return false;
-    // Shuffle 1 on 1-byte elements is a no-op; any other shuffle needs the shuffle kernels.
-    return this.shuffle === 0 || ex.bloscHasShuffle() !== 0 || (this.shuffle === 1 && this.typesize === 1);
-  }
-
-  private spanEncode(k: Kernels, input: Span, elementSize: number): Span {
+  /**
+   * Encode `input` (in `k`'s memory, elements of `elementSize` bytes unless the config names a typesize) into
+   * a container allocated in `k.arena` (nbytes + 16 bytes reserved, the bound c-blosc callers use).
+   */
+  encodeSpan(k: Kernels, input: Span, elementSize: number): Span {
     const nbytes = input.len;
     if (nbytes > BLOSC_MAX_BUFFERSIZE) {
       throw new CodecError("blosc", "size", `blosc: input of ${nbytes} bytes exceeds Blosc's limit of ${BLOSC_MAX_BUFFERSIZE}`);
@@ -167,9 +156,6 @@ export class BloscCodec implements Codec {
     const ts = this.typesizeFor(elementSize);
     const shuffle = this.shuffleFor(ts);
     const ex = bloscExports(k);
-    if (shuffle !== 0 && !(shuffle === 1 && ts === 1) && !ex.bloscHasShuffle()) {
-      throw new CodecError("blosc", "shuffle", `blosc: shuffle ${shuffle} needs the shuffle kernels, not in this build`);
-    }
     const bs = bloscBlocksize(this.cname, this.clevel, ts, nbytes, this.blocksize);
     const split = bloscSplit(this.cname, ts, bs);
     const cap = nbytes + 16;
@@ -180,17 +166,12 @@ export class BloscCodec implements Codec {
     return { ptr: dst, len: n };
   }
 
-  async encode(data: ArrayBufferView): Promise<Uint8Array> {
-    if (this.encodeSync) return this.encodeSync(data);
-    return this.fallbackEncode(data);
+  encodeSync(data: ArrayBufferView): Uint8Array {
+    return encodeViaSpan(data, (k, input, es) => this.encodeSpan(k, input, es));
   }
 
-  /** numcodecs.js Blosc (c-blosc in WASM). Note: it always writes typesize 4 whatever the element size. */
-  private async fallbackEncode(data: ArrayBufferView): Promise<Uint8Array> {
-    const { default: Blosc } = await import("numcodecs/blosc");
-    const ts = this.typesizeFor(elementSizeOf(data));
-    const codec = Blosc.fromConfig({ id: "blosc", cname: this.cname, clevel: this.clevel, shuffle: this.shuffleFor(ts), blocksize: this.blocksize });
-    return await codec.encode(bytesOf(data));
+  async encode(data: ArrayBufferView): Promise<Uint8Array> {
+    return this.encodeSync(data);
   }
 
   toV2(): NumcodecsConfig {

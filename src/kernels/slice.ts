@@ -49,7 +49,7 @@ export class ChunkSlicer {
 
   constructor(opts: ChunkSlicerOptions) {
     this.ndim = opts.arrayShape.length;
-    if (this.ndim < 1 || this.ndim > MAX_DIMS) throw new SliceError(`arrayShape has ${this.ndim} dims: expected 1..${MAX_DIMS}`);
+    if (this.ndim > MAX_DIMS) throw new SliceError(`arrayShape has ${this.ndim} dims: at most ${MAX_DIMS} are supported`);
     checkDims("arrayShape", opts.arrayShape, this.ndim, 0);
     checkDims("chunkShape", opts.chunkShape, this.ndim, 1);
     this.arrayShape = [...opts.arrayShape];
@@ -83,6 +83,7 @@ export class ChunkSlicer {
       hi.push(Math.ceil(end / c));
     }
     const out: number[][] = [];
+    if (this.ndim === 0) return [[]]; // a 0-d array is one chunk of one element
     if (hi.some((h, d) => h <= lo[d]!)) return out;
     const idx = [...lo];
     for (;;) {
@@ -99,6 +100,10 @@ export class ChunkSlicer {
     checkDims("chunk", chunk, nd, 0);
     checkDims("block.shape", block.shape, nd, 0);
     checkDims("block.origin", block.origin, nd, 0);
+    if (nd === 0) {
+      k.u8.copyWithin(dst, block.ptr, block.ptr + this.elementSize);
+      return;
+    }
     const p = (k.exports.sliceParams as () => number)();
     const params = new Uint32Array(k.memory.buffer, p, 4 * MAX_DIMS);
     for (let d = 0; d < nd; d++) {

@@ -113,6 +113,14 @@ describe("chunk slicing kernel", () => {
     expect(diff(new Uint8Array(c.buffer), want)).toBe(-1);
   });
 
+  it("slices 0-d arrays (one chunk of one element)", () => {
+    const c = sliceChunkArray(new Float64Array([2.5]), [], [], [], [], [], NaN);
+    expect(Array.from(c)).toEqual([2.5]);
+    const s = new ChunkSlicer({ arrayShape: [], chunkShape: [], dtype: "int16", fillValue: 0 });
+    expect(s.chunksIn({ shape: [], origin: [] })).toEqual([[]]);
+    expect(s.chunkBytes).toBe(2);
+  });
+
   it("rejects blocks and chunks that do not fit, naming the dimension", () => {
     const s = new ChunkSlicer({ arrayShape: [10, 10], chunkShape: [4, 4], dtype: "uint8", fillValue: 0 });
     expect(() => s.chunksIn({ shape: [4, 4], origin: [1, 0] })).toThrow(/origin\[0\] = 1/);

@@ -311,3 +311,80 @@ export function huffStream(op: usize, src: usize, n: usize, table: usize): usize
   p += <usize>((bits + 7) >> 3);
   return p - op;
 }
+
+/**
+ * Two streams of `n` literals each (at `srcA`, `srcB`) encoded in one interleaved loop (two independent
+ * dependency chains); stream A goes to `opA`, stream B to `opB`. Returns sizeA | sizeB << 32.
+ */
+export function huffStream2(opA: usize, srcA: usize, opB: usize, srcB: usize, n: usize, table: usize): u64 {
+  let accA: u64 = 0;
+  let bitsA: u64 = 0;
+  let pA = opA;
+  let accB: u64 = 0;
+  let bitsB: u64 = 0;
+  let pB = opB;
+  let i = n;
+  while (i & 3) {
+    i--;
+    let ea = load<u32>(table + (<usize>load<u8>(srcA + i) << 2));
+    accA |= (<u64>(ea >> 8)) << bitsA;
+    bitsA += <u64>(ea & 255);
+    let eb = load<u32>(table + (<usize>load<u8>(srcB + i) << 2));
+    accB |= (<u64>(eb >> 8)) << bitsB;
+    bitsB += <u64>(eb & 255);
+  }
+  store<u64>(pA, accA);
+  pA += <usize>(bitsA >> 3);
+  accA >>= bitsA & 56;
+  bitsA &= 7;
+  store<u64>(pB, accB);
+  pB += <usize>(bitsB >> 3);
+  accB >>= bitsB & 56;
+  bitsB &= 7;
+  while (i > 0) {
+    i -= 4;
+    let wa = load<u32>(srcA + i);
+    let wb = load<u32>(srcB + i);
+    let a3 = load<u32>(table + (<usize>(wa >> 24) << 2));
+    let b3 = load<u32>(table + (<usize>(wb >> 24) << 2));
+    let a2 = load<u32>(table + (<usize>((wa >> 16) & 255) << 2));
+    let b2 = load<u32>(table + (<usize>((wb >> 16) & 255) << 2));
+    accA |= (<u64>(a3 >> 8)) << bitsA;
+    bitsA += <u64>(a3 & 255);
+    accB |= (<u64>(b3 >> 8)) << bitsB;
+    bitsB += <u64>(b3 & 255);
+    let a1 = load<u32>(table + (<usize>((wa >> 8) & 255) << 2));
+    let b1 = load<u32>(table + (<usize>((wb >> 8) & 255) << 2));
+    accA |= (<u64>(a2 >> 8)) << bitsA;
+    bitsA += <u64>(a2 & 255);
+    accB |= (<u64>(b2 >> 8)) << bitsB;
+    bitsB += <u64>(b2 & 255);
+    let a0 = load<u32>(table + (<usize>(wa & 255) << 2));
+    let b0 = load<u32>(table + (<usize>(wb & 255) << 2));
+    accA |= (<u64>(a1 >> 8)) << bitsA;
+    bitsA += <u64>(a1 & 255);
+    accB |= (<u64>(b1 >> 8)) << bitsB;
+    bitsB += <u64>(b1 & 255);
+    accA |= (<u64>(a0 >> 8)) << bitsA;
+    bitsA += <u64>(a0 & 255);
+    accB |= (<u64>(b0 >> 8)) << bitsB;
+    bitsB += <u64>(b0 & 255);
+    store<u64>(pA, accA);
+    pA += <usize>(bitsA >> 3);
+    accA >>= bitsA & 56;
+    bitsA &= 7;
+    store<u64>(pB, accB);
+    pB += <usize>(bitsB >> 3);
+    accB >>= bitsB & 56;
+    bitsB &= 7;
+  }
+  accA |= (<u64>1) << bitsA;
+  bitsA++;
+  store<u64>(pA, accA);
+  pA += <usize>((bitsA + 7) >> 3);
+  accB |= (<u64>1) << bitsB;
+  bitsB++;
+  store<u64>(pB, accB);
+  pB += <usize>((bitsB + 7) >> 3);
+  return <u64>(pA - opA) | (<u64>(pB - opB) << 32);
+}
