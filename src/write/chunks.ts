@@ -48,6 +48,11 @@ export class WritePool {
   }
 }
 
+/** A chunk's contribution to a rank's digest: sha256 of its key, a NUL and its bytes. */
+export function chunkHash(key: string, encoded: Uint8Array): Uint8Array {
+  return createHash("sha256").update(key).update("\0").update(encoded).digest();
+}
+
 /** Tallies of what a rank wrote: chunk count, bytes, an order-independent digest of keys and bytes. */
 export class Tally {
   chunks = 0;
@@ -59,11 +64,15 @@ export class Tally {
   private readonly acc = new Uint8Array(32);
 
   add(key: string, raw: number, encoded: Uint8Array): void {
+    this.addHashed(raw, encoded.length, chunkHash(key, encoded));
+  }
+
+  /** `add` with the chunk's hash computed elsewhere (by an encode thread: src/run/encode-pool.ts). */
+  addHashed(raw: number, encodedLength: number, hash: Uint8Array): void {
     this.chunks++;
     this.bytesIn += raw;
-    this.bytesOut += encoded.length;
-    const h = createHash("sha256").update(key).update("\0").update(encoded).digest();
-    for (let i = 0; i < 32; i++) this.acc[i]! ^= h[i]!;
+    this.bytesOut += encodedLength;
+    for (let i = 0; i < 32; i++) this.acc[i]! ^= hash[i]!;
   }
 
   get digest(): string {
@@ -77,6 +86,19 @@ export interface EngineHooks {
   onChunk?: (chunk: { key: string; bytesIn: number; bytesOut: number }) => void;
   /** Checked before each chunk: an abort stops the rank (store writes in flight finish; no record). */
   signal?: AbortSignal;
+  /** Slicing and encoding on other threads (`concurrency` > 1; src/run/encode-pool.ts). */
+  offload?: BlockOffload;
+}
+
+/** Takes over a block after `writeBlock` is called: computes it, then slices and encodes it elsewhere. */
+export interface BlockOffload {
+  accepts(ctx: EngineContext, v: VariablePlan): boolean;
+  /** Resolves once the block is computed and handed off (not encoded); returns its chunk count. */
+  writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number>;
+  /** Every handed-off chunk encoded and given to the write pool; rethrows the first failure. */
+  drain(): Promise<void>;
+  /** Like drain, ignoring failures (after another error). */
+  settle(): Promise<void>;
 }
 
 export interface EngineContext {
@@ -167,6 +189,15 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
 
 /** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
 export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+  const offload = ctx.hooks?.offload;
+  if (offload?.accepts(ctx, v)) {
+    try {
+      return await offload.writeBlock(ctx, v, block, cache);
+    } catch (e) {
+      if (e instanceof PartitionWriteError) throw e;
+      throw new PartitionWriteError(v.name, fmtRegion(block), e);
+    }
+  }
   const mark = ctx.k.arena.mark();
   try {
     const ptr = await computeBlock(ctx, v, block, cache);
