@@ -10,8 +10,7 @@ import type { StoreOps } from "../store/index.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
-import { crc32cPtr } from "../kernels/crc32c.js";
-import { crc32c } from "../kernels/crc32c.js";
+import { crc32c, crc32cPtr } from "../kernels/crc32c.js";
 import { chunkIndicesOf, contiguousOffset, sliceChunk, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
@@ -50,6 +49,19 @@ export class WritePool {
   }
 }
 
+/**
+ * A chunk's contribution to a rank's digest: sha256 of its key, its length and the CRC-32C of its bytes (the
+ * CRC is taken by the WASM kernel, in place where the bytes are in WASM memory: hashing every byte with
+ * sha256 cost a third of the encode time).
+ */
+export function chunkHashOfCrc(key: string, length: number, crc: number): Uint8Array {
+  return createHash("sha256").update(`${key}\0${length}\0${crc >>> 0}`).digest();
+}
+
+export function chunkHash(key: string, encoded: Uint8Array): Uint8Array {
+  return chunkHashOfCrc(key, encoded.length, crc32c(encoded));
+}
+
 /** Tallies of what a rank wrote: chunk count, bytes, an order-independent digest of keys and bytes. */
 export class Tally {
   chunks = 0;
@@ -60,14 +72,16 @@ export class Tally {
   encodeSeconds = 0;
   private readonly acc = new Uint8Array(32);
 
-  /** Count a chunk: its key, raw size, encoded length and the CRC-32C of its encoded bytes. */
-  add(key: string, raw: number, len: number, crc: number): void {
+  add(key: string, raw: number, encoded: Uint8Array): void {
+    this.addHashed(raw, encoded.length, chunkHash(key, encoded));
+  }
+
+  /** `add` with the chunk's hash computed elsewhere (by an encode thread: src/run/encode-pool.ts). */
+  addHashed(raw: number, encodedLength: number, hash: Uint8Array): void {
     this.chunks++;
     this.bytesIn += raw;
-    this.bytesOut += len;
-    // Per chunk, sha256 of (key, length, CRC-32C of the bytes); XOR-combined so the order of chunks is free.
-    const h = createHash("sha256").update(`${key}\0${len}\0${crc >>> 0}`).digest();
-    for (let i = 0; i < 32; i++) this.acc[i]! ^= h[i]!;
+    this.bytesOut += encodedLength;
+    for (let i = 0; i < 32; i++) this.acc[i]! ^= hash[i]!;
   }
 
   get digest(): string {
@@ -81,6 +95,19 @@ export interface EngineHooks {
   onChunk?: (chunk: { key: string; bytesIn: number; bytesOut: number }) => void;
   /** Checked before each chunk: an abort stops the rank (store writes in flight finish; no record). */
   signal?: AbortSignal;
+  /** Slicing and encoding on other threads (`concurrency` > 1; src/run/encode-pool.ts). */
+  offload?: BlockOffload;
+}
+
+/** Takes over a block after `writeBlock` is called: computes it, then slices and encodes it elsewhere. */
+export interface BlockOffload {
+  accepts(ctx: EngineContext, v: VariablePlan): boolean;
+  /** Resolves once the block is computed and handed off (not encoded); returns its chunk count. */
+  writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number>;
+  /** Every handed-off chunk encoded and given to the write pool; rethrows the first failure. */
+  drain(): Promise<void>;
+  /** Like drain, ignoring failures (after another error). */
+  settle(): Promise<void>;
 }
 
 export interface EngineContext {
@@ -168,7 +195,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
         crc = crc32c(encoded);
       }
-      tally.add(key, chunkBytes, encoded.length, crc);
+      tally.addHashed(chunkBytes, encoded.length, chunkHashOfCrc(key, encoded.length, crc));
       tally.encodeSeconds += (now() - t0) / 1000;
       ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
       await pool.add(() => ops.set(key, encoded));
@@ -193,11 +220,20 @@ function inTurn<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
-export function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
-  return inTurn(() => writeBlockNow(ctx, v, block, cache));
+export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+  const offload = ctx.hooks?.offload;
+  if (offload?.accepts(ctx, v)) {
+    try {
+      return await offload.writeBlock(ctx, v, block, cache);
+    } catch (e) {
+      if (e instanceof PartitionWriteError) throw e;
+      throw new PartitionWriteError(v.name, fmtRegion(block), e);
+    }
+  }
+  return inTurn(() => writeBlockHere(ctx, v, block, cache));
 }
 
-async function writeBlockNow(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+async function writeBlockHere(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const mark = ctx.k.arena.mark();
   try {
     const ptr = await computeBlock(ctx, v, block, cache);

@@ -22,7 +22,7 @@ export interface InitializeOptions {
   /** fsync files and directories (filesystem stores; default false). */
   durable?: boolean;
   /** Concurrent store writes (default 8). */
-  concurrency?: number;
+  storeConcurrency?: number;
 }
 
 const MARKERS = ["/zarr.json", "/.zgroup", "/.zarray", "/.zmetadata", SCHEMA_KEY];
@@ -60,7 +60,7 @@ export async function initializeStore(ds: Dataset, store: StoreLike, options: In
   const entries = metadataEntries(plan.format, plan.attrs, plan.variables.map((v) => v.spec), plan.consolidated);
   const isRoot = (k: string): boolean => /^\/(zarr\.json|\.zgroup|\.zattrs|\.zmetadata)$/.test(k);
   for (const [k, b] of entries) if (!isRoot(k)) await ops.set(k, b);
-  const ctx = engine(ops, plan.format, options.concurrency ?? 8, true);
+  const ctx = engine(ops, plan.format, options.storeConcurrency ?? 8, true);
   for (const v of plan.variables) {
     if (v.chunks !== null || v.shape.some((s) => s === 0)) continue;
     await writeBlock(ctx, v, v.shape.map((s) => ({ start: 0, stop: s })));

@@ -12,6 +12,7 @@ import { StoreStateError, WriteSpecError } from "./errors.js";
 import { blocksOf } from "./blocks.js";
 import { engine, fmtRegion, writeBlock, type EngineHooks } from "./chunks.js";
 import { openStore } from "./initialize.js";
+import { RankOffload } from "../run/encode-pool.js";
 import { planDataset, type VariablePlan } from "./plan.js";
 import { assertSchemaMatches, planFingerprint, readSchema, recordKey, schemaOf } from "./schema.js";
 
@@ -21,6 +22,8 @@ export interface WriteOptions {
   /** Bytes of computed data held at once (default 256 MiB); raised to one chunk if a chunk is larger. */
   memoryBudget?: number;
   /** Concurrent store writes (default 8). */
+  storeConcurrency?: number;
+  /** Threads slicing and encoding chunks, pipelined with the compute on this thread (default 1: none). */
   concurrency?: number;
   /** Compute variables with identical regions together, sharing inputs (default false). */
   collectVariableWrites?: boolean;
@@ -70,7 +73,8 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   // Plan first: bad ranks/rank/dims are errors before the store is even read.
   const regions = datasetPartitionIndexers(ds, ranks, rank, dims);
   const budget0 = checkPositive("memoryBudget", options.memoryBudget, DEFAULT_MEMORY_BUDGET);
-  const concurrency = checkPositive("concurrency", options.concurrency, 8);
+  const storeConcurrency = checkPositive("storeConcurrency", options.storeConcurrency, 8);
+  const threads = checkPositive("concurrency", options.concurrency, 1);
   const writeEmptyChunks = options.writeEmptyChunks ?? true;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const ops = openStore(store, options.durable);
@@ -93,8 +97,9 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     if (ranges.some((x) => x.stop <= x.start)) continue;
     work.push({ v, region: ranges });
   }
-  const ctx = engine(ops, plan.format, concurrency, writeEmptyChunks);
-  ctx.hooks = { onChunk: options.onChunk, signal: options.signal }; // pools and CLIs (src/run)
+  const ctx = engine(ops, plan.format, storeConcurrency, writeEmptyChunks);
+  // Hooks for src/run: progress, cancellation, and encode threads.
+  ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined };
   options.signal?.throwIfAborted();
   const perVar: CompletionRecord["variables"] = {};
   const budgetFor = (vs: VariablePlan[]): number => {
@@ -131,9 +136,11 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
         }
       }
     }
+    await ctx.hooks.offload?.drain();
     await ctx.pool.drain();
   } catch (e) {
     // Chunks already handed to the store finish (each is atomic); no completion record is written.
+    await ctx.hooks.offload?.settle();
     await ctx.pool.settle();
     throw e;
   }

@@ -1,0 +1,238 @@
+// `concurrency` inside one rank: slicing and encoding on worker threads (each with its own WASM instance),
+// pipelined with the compute, which stays on the calling thread (the user's function need not be
+// worker-safe). Each block is computed straight into shared memory (one of two buffers, so that at most two
+// blocks are held: the one being encoded and the next one being computed), cut into slabs of one chunk row
+// along the first axis (contiguous in C order), and the slabs are handed to the threads; encoded chunks come
+// back one by one and go to the store through the writer's bounded write pool.
+import { Worker } from "node:worker_threads";
+import { dtypeInfo } from "../model/dtypes.js";
+import type { ComputeCache } from "../model/lazy.js";
+import type { TypedArray } from "../kernels/arena.js";
+import type { IndexRange } from "../plan/blocks.js";
+import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
+import type { EngineContext, BlockOffload } from "../write/chunks.js";
+import { fmtRegion } from "../write/chunks.js";
+import { PartitionWriteError } from "../write/errors.js";
+import { computeRegion, type VariablePlan } from "../write/plan.js";
+import type { EncodeReply, UnitMessage, VariableMessage } from "./encode-worker.js";
+
+interface Unit {
+  msg: UnitMessage;
+  format: ZarrFormat;
+  v: VariablePlan;
+  block: IndexRange[];
+  onChunk(i: number, bytes: Uint8Array, hash: Uint8Array, seconds: number): void;
+  onDone(error?: Error): void;
+}
+
+interface Thread {
+  w: Worker;
+  inflight: Map<number, Unit>;
+  vars: Set<number>;
+}
+
+/** Encode threads shared by every write of this thread that asks for the same concurrency; idle ones are unref'd. */
+class EncodeThreads {
+  private readonly threads: Thread[] = [];
+  private readonly waiting: Unit[] = [];
+  private uid = 0;
+  private readonly varIds = new WeakMap<VariablePlan, number>();
+  private nextVar = 0;
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  private spawn(): void {
+    const w = new Worker(new URL("./encode-worker.js", import.meta.url));
+    const t: Thread = { w, inflight: new Map(), vars: new Set() };
+    w.unref();
+    w.on("message", (m: EncodeReply) => {
+      const u = t.inflight.get(m.uid);
+      if (!u) return;
+      if (m.t === "chunk") return u.onChunk(m.i, m.bytes, m.hash, m.seconds);
+      t.inflight.delete(m.uid);
+      u.onDone(m.t === "error" ? Object.assign(new Error(m.message), { name: m.name }) : undefined);
+      this.pump();
+    });
+    const fail = (e: Error) => {
+      // A dead thread fails what it held and is replaced.
+      const i = this.threads.indexOf(t);
+      if (i >= 0) this.threads.splice(i, 1);
+      for (const u of t.inflight.values()) u.onDone(e);
+      t.inflight.clear();
+      this.spawn();
+      this.pump();
+    };
+    w.on("error", fail);
+    w.on("exit", (code) => this.threads.includes(t) && fail(new Error(`encode thread exited with code ${code}`)));
+    this.threads.push(t);
+  }
+
+  varId(v: VariablePlan): number {
+    let id = this.varIds.get(v);
+    if (id === undefined) this.varIds.set(v, (id = this.nextVar++));
+    return id;
+  }
+
+  submit(u: Omit<Unit, "msg"> & { msg: Omit<UnitMessage, "uid"> }): void {
+    this.waiting.push({ ...u, msg: { ...u.msg, uid: this.uid++ } });
+    this.pump();
+  }
+
+  /** Two units per thread: one running, one queued, so that no thread idles between units. */
+  private pump(): void {
+    while (this.waiting.length) {
+      const t = this.threads.reduce<Thread | undefined>((best, x) => (x.inflight.size < 2 && (!best || x.inflight.size < best.inflight.size) ? x : best), undefined);
+      if (!t) return;
+      const u = this.waiting.shift()!;
+      if (!t.vars.has(u.msg.varId)) {
+        const v = u.v;
+        const encoding = v.codecs.compressor !== null || v.codecs.filters !== null
+          ? { compressor: v.codecs.compressor, filters: v.codecs.filters }
+          : { codecs: v.codecs.codecs };
+        const vm: VariableMessage = {
+          t: "var", id: u.msg.varId, name: v.name, dtype: v.dtype, arrayShape: [...v.shape], chunkShape: [...v.chunkShape],
+          pad: v.pad, elementSize: dtypeInfo(v.dtype).size, encoding, format: u.format, separator: v.spec.separator ?? (u.format === 2 ? "." : "/"),
+        };
+        t.w.postMessage(vm);
+        t.vars.add(u.msg.varId);
+      }
+      t.inflight.set(u.msg.uid, u);
+      t.w.ref();
+      t.w.postMessage(u.msg);
+    }
+    for (const t of this.threads) if (t.inflight.size === 0) t.w.unref();
+  }
+}
+
+const shared = new Map<number, EncodeThreads>();
+function threads(n: number): EncodeThreads {
+  let p = shared.get(n);
+  if (!p) shared.set(n, (p = new EncodeThreads(n)));
+  return p;
+}
+
+interface Slot {
+  sab: SharedArrayBuffer;
+  pending: number;
+}
+
+// Block buffers are kept for the next rank: a fresh SharedArrayBuffer of a few hundred MB costs its page
+// faults (and zero-filling) again on every write.
+const spare: SharedArrayBuffer[] = [];
+function takeBuffer(bytes: number): SharedArrayBuffer {
+  const i = spare.findIndex((b) => b.byteLength >= bytes);
+  if (i >= 0) return spare.splice(i, 1)[0]!;
+  if (spare.length) spare.shift(); // too small: let it go
+  return new SharedArrayBuffer(bytes);
+}
+function keepBuffer(b: SharedArrayBuffer): void {
+  spare.push(b);
+  spare.sort((x, y) => y.byteLength - x.byteLength);
+  spare.splice(2);
+}
+
+/** One rank's offload: implements the writer's BlockOffload hook. */
+export class RankOffload implements BlockOffload {
+  private readonly pool: EncodeThreads;
+  private readonly slots: Slot[] = [];
+  private readonly freed: (() => void)[] = [];
+  private outstanding = 0;
+  private idle: (() => void)[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private error: unknown;
+
+  constructor(concurrency: number) {
+    this.pool = threads(concurrency);
+  }
+
+  /** Only n-d variables written whole (empty-chunk skipping stays on the calling thread). */
+  accepts(ctx: EngineContext, v: VariablePlan): boolean {
+    return ctx.writeEmptyChunks && v.shape.length > 0;
+  }
+
+  private async acquire(bytes: number): Promise<Slot> {
+    for (;;) {
+      const free = this.slots.find((s) => s.pending === 0 && s.sab.byteLength >= bytes) ?? this.slots.find((s) => s.pending === 0);
+      if (free) {
+        if (free.sab.byteLength < bytes) free.sab = takeBuffer(bytes);
+        return free;
+      }
+      if (this.slots.length < 2) {
+        const s = { sab: takeBuffer(bytes), pending: 0 };
+        this.slots.push(s);
+        return s;
+      }
+      await new Promise<void>((r) => this.freed.push(r));
+    }
+  }
+
+  async writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
+    if (this.error) throw this.error;
+    ctx.hooks?.signal?.throwIfAborted();
+    const info = dtypeInfo(v.dtype);
+    const shape = block.map((r) => r.stop - r.start);
+    const n = shape.reduce((p, x) => p * x, 1);
+    const slot = await this.acquire(n * info.size);
+    const t0 = performance.now();
+    const out = new (info.ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => TypedArray)(slot.sab, 0, n);
+    const res = await computeRegion(v, block, out, cache);
+    if (res !== out) new Uint8Array(slot.sab, 0, res.byteLength).set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength));
+    ctx.tally.computeSeconds += (performance.now() - t0) / 1000;
+
+    // Slabs: one chunk row along axis 0 each, contiguous in the C-order block.
+    const c0 = v.chunkShape[0]!;
+    const rowBytes = (n / shape[0]!) * info.size;
+    const lo = block.map((r, d) => Math.floor(r.start / v.chunkShape[d]!));
+    const hi = block.map((r, d) => Math.ceil(r.stop / v.chunkShape[d]!));
+    const chunkBytes = v.chunkShape.reduce((p, c) => p * c, info.size);
+    let count = 0;
+    for (let s = block[0]!.start; s < block[0]!.stop; s += c0) {
+      const e = Math.min(s + c0, block[0]!.stop);
+      const chunks: number[][] = [];
+      const idx = [Math.floor(s / c0), ...lo.slice(1)];
+      for (;;) {
+        chunks.push([...idx]);
+        let d = idx.length - 1;
+        while (d >= 1 && ++idx[d]! >= hi[d]!) idx[d] = lo[d--]!;
+        if (d < 1) break;
+      }
+      count += chunks.length;
+      slot.pending++;
+      this.outstanding++;
+      const slab = [{ start: s, stop: e }, ...block.slice(1)];
+      this.pool.submit({
+        v, block: slab, format: ctx.format,
+        msg: { t: "unit", varId: this.pool.varId(v), sab: slot.sab, byteOffset: (s - block[0]!.start) * rowBytes, shape: [e - s, ...shape.slice(1)], origin: slab.map((r) => r.start), chunks },
+        onChunk: (i, bytes, hash, seconds) => {
+          const key = chunkKey(ctx.format, v.name, chunks[i]!, v.spec.separator);
+          ctx.tally.addHashed(chunkBytes, bytes.length, hash);
+          ctx.tally.encodeSeconds += seconds;
+          ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: bytes.length });
+          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes))).catch((err) => {
+            this.error ??= err;
+          });
+        },
+        onDone: (err) => {
+          if (err) this.error ??= new PartitionWriteError(v.name, fmtRegion(slab), err);
+          if (--slot.pending === 0) this.freed.splice(0).forEach((r) => r());
+          if (--this.outstanding === 0) this.idle.splice(0).forEach((r) => r());
+        },
+      });
+    }
+    return count;
+  }
+
+  /** Every slab encoded and handed to the store's write pool; rethrows the first failure. */
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.error) throw this.error;
+  }
+
+  async settle(): Promise<void> {
+    while (this.outstanding > 0) await new Promise<void>((r) => this.idle.push(r));
+    await this.chain;
+    for (const s of this.slots.splice(0)) keepBuffer(s.sab);
+  }
+}
