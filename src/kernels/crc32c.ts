@@ -1,11 +1,9 @@
 // Typed wrapper of assembly/crc32c.ts: CRC-32C (Castagnoli), for the zarr v3 `crc32c` codec and shard indexes.
 import { kernels, type Kernels } from "./instance.js";
 
-type RawCrc = (crc: number, ptr: number, len: number) => number;
-
 /** CRC-32C of `len` bytes at `ptr` in `k`'s memory, continuing from `crc` (0 to start). */
 export function crc32cPtr(ptr: number, len: number, crc = 0, k: Kernels = kernels()): number {
-  return (k.exports.crc32cUpdate as RawCrc)(crc, ptr, len) >>> 0;
+  return k.exports.crc32cUpdate(crc, ptr, len) >>> 0;
 }
 
 /** CRC-32C of the bytes of `data` (zero copy when it lives in WASM memory), continuing from `crc` (0 to start). */

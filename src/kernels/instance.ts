@@ -14,6 +14,13 @@ export interface KernelExports {
   unshuffleBytes(src: number, dst: number, len: number, typesize: number): void;
   bitshuffle(src: number, dst: number, len: number, typesize: number): void;
   bitunshuffle(src: number, dst: number, len: number, typesize: number): void;
+  // assembly/slice.ts (shapes: u32 arrays of ndim entries; sliceParams() is a static area for them)
+  sliceParams(): number;
+  sliceChunk(src: number, srcShape: number, srcStart: number, dst: number, dstShape: number, copyShape: number,
+    ndim: number, esize: number, lo: number, hi: number): void;
+  sliceIsFill(ptr: number, n: number, esize: number, lo: number, hi: number): number;
+  // assembly/crc32c.ts (crc: the CRC so far, 0 to start; returns it as a signed i32: use >>> 0)
+  crc32cUpdate(crc: number, ptr: number, len: number): number;
   // Other kernels are reached through their typed wrappers in src/kernels/ and src/codecs/.
   [name: string]: unknown;
 }

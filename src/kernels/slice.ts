@@ -7,9 +7,6 @@ import { dtypeInfo, dtypeOf, patternWords, type DType } from "../model/dtypes.js
 
 const MAX_DIMS = 32;
 
-type RawSlice = (src: number, srcShape: number, srcStart: number, dst: number, dstShape: number, copyShape: number,
-  ndim: number, esize: number, lo: number, hi: number) => void;
-
 /** A block of the array, C order, in WASM memory at `ptr`, starting at index `origin` of the array. */
 export interface BlockRef {
   ptr: number;
@@ -22,7 +19,9 @@ export interface ChunkSlicerOptions {
   chunkShape: readonly number[];
   dtype: DType;
   /** Fill value for the part of edge chunks beyond the array (bitwise: NaN payloads and -0.0 kept). */
-  fillValue: number | bigint | boolean;
+  fillValue?: number | bigint | boolean;
+  /** Or the fill value's bytes as two little-endian u32 words (`patternWords`), e.g. a NaN with a payload. */
+  fillWords?: readonly [number, number];
 }
 
 export class SliceError extends RangeError {
@@ -58,7 +57,17 @@ export class ChunkSlicer {
     this.chunkElems = this.chunkShape.reduce((a, b) => a * b, 1);
     this.chunkBytes = this.chunkElems * this.elementSize;
     if (this.chunkBytes > 0xffffffff) throw new SliceError(`chunk of shape [${this.chunkShape}] is ${this.chunkBytes} bytes: over 4 GiB`);
-    this.fillWords = patternWords(opts.dtype, opts.fillValue);
+    if (opts.fillWords !== undefined) {
+      const [lo, hi] = opts.fillWords;
+      if (![lo, hi].every((w) => Number.isInteger(w) && w >= -0x80000000 && w <= 0xffffffff)) {
+        throw new SliceError(`fillWords must be two 32-bit integers, got [${opts.fillWords}]`);
+      }
+      this.fillWords = [lo >>> 0, hi >>> 0];
+    } else if (opts.fillValue !== undefined) {
+      this.fillWords = patternWords(opts.dtype, opts.fillValue);
+    } else {
+      throw new SliceError("ChunkSlicer needs fillValue or fillWords");
+    }
   }
 
   /** Number of chunks along each dim. */
@@ -104,7 +113,7 @@ export class ChunkSlicer {
       k.u8.copyWithin(dst, block.ptr, block.ptr + this.elementSize);
       return;
     }
-    const p = (k.exports.sliceParams as () => number)();
+    const p = k.exports.sliceParams();
     const params = new Uint32Array(k.memory.buffer, p, 4 * MAX_DIMS);
     for (let d = 0; d < nd; d++) {
       const c = this.chunkShape[d]!;
@@ -122,7 +131,7 @@ export class ChunkSlicer {
       params[3 * MAX_DIMS + d] = copy;
     }
     const B = 4 * MAX_DIMS;
-    (k.exports.sliceChunk as RawSlice)(block.ptr, p, p + B, dst, p + 2 * B, p + 3 * B, nd, this.elementSize, this.fillWords[0], this.fillWords[1]);
+    k.exports.sliceChunk(block.ptr, p, p + B, dst, p + 2 * B, p + 3 * B, nd, this.elementSize, this.fillWords[0], this.fillWords[1]);
   }
 
   /** Slice one chunk into a new arena buffer (valid until the caller releases the arena). */
@@ -139,8 +148,7 @@ export class ChunkSlicer {
 
   /** True when the chunk buffer at `ptr` holds the fill value everywhere (bitwise). */
   isFill(ptr: number, k: Kernels = kernels()): boolean {
-    return (k.exports.sliceIsFill as (p: number, n: number, s: number, lo: number, hi: number) => number)(
-      ptr, this.chunkElems, this.elementSize, this.fillWords[0], this.fillWords[1]) !== 0;
+    return k.exports.sliceIsFill(ptr, this.chunkElems, this.elementSize, this.fillWords[0], this.fillWords[1]) !== 0;
   }
 }
 

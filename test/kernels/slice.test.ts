@@ -113,6 +113,18 @@ describe("chunk slicing kernel", () => {
     expect(diff(new Uint8Array(c.buffer), want)).toBe(-1);
   });
 
+  it("takes the fill value as raw pattern words (a NaN with a payload)", () => {
+    const s = new ChunkSlicer({ arrayShape: [3], chunkShape: [4], dtype: "float32", fillWords: [0x7fc00123, 0] });
+    const k = kernels();
+    const mark = k.arena.mark();
+    const ptr = k.arena.alloc(12);
+    const span = s.slice({ ptr, shape: [3], origin: [0] }, [0]);
+    expect(new DataView(k.memory.buffer).getUint32(span.ptr + 12, true)).toBe(0x7fc00123);
+    expect(s.isFill(span.ptr)).toBe(false);
+    k.arena.release(mark);
+    expect(() => new ChunkSlicer({ arrayShape: [3], chunkShape: [4], dtype: "float32" })).toThrow(/fillValue or fillWords/);
+  });
+
   it("slices 0-d arrays (one chunk of one element)", () => {
     const c = sliceChunkArray(new Float64Array([2.5]), [], [], [], [], [], NaN);
     expect(Array.from(c)).toEqual([2.5]);
