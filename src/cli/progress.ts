@@ -46,8 +46,10 @@ export function progressReporter(out: ProgressOut): (p: WriteAllProgress) => voi
       const now = performance.now();
       if (p.event === "chunks" && now - lastDraw < 100) return; // ~10 redraws a second at most
       lastDraw = now;
-      const line = progressLine(p);
-      const cols = out.columns ?? 100;
+      const cols = out.columns || 100; // 0 when the terminal reports no size
+      // The bar takes what the numbers leave of the terminal's width.
+      const rest = progressLine(p, 0).length - 2;
+      const line = progressLine(p, Math.max(10, Math.min(30, cols - 4 - rest)));
       out.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
       drawn = true;
       if (p.event === "end" && drawn) out.write("\n");

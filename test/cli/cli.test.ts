@@ -1,7 +1,7 @@
 // The xpartition command as users run it (node on the bin's file): help for every command, errors as one
 // line with a non-zero exit, dataset-module loading errors, and status on hand-made records.
 import { describe, expect, it, beforeAll } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -227,6 +227,29 @@ describe("xpartition CLI with the writer", () => {
     r = xp(["run", ds(), "s5", "--ranks", "3", "--dims", "time", "--resume"]);
     expect(r.code, r.err).toBe(0);
     expect(xp(["status", "s5"]).code).toBe(0);
+  });
+
+  it("run: SIGINT stops handing out ranks, exits 130; --resume completes", async () => {
+    const child = spawn(process.execPath, [bin, "run", ds(), "s6", "--ranks", "6", "--dims", "time", "--workers", "1"], {
+      cwd: dir, env: { PATH: process.env.PATH!, XP_SLOW_MS: "150" },
+    });
+    let err = "";
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on("data", (d) => {
+        err += d;
+        if (/rank 0 written/.test(err) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(err).toMatch(/interrupted: letting in-flight chunk writes finish/);
+    expect(err).toMatch(/aborted after \d of 6 ranks/);
+    const st = JSON.parse(xp(["status", "s6", "--json"]).out);
+    expect(st.complete.length).toBeGreaterThanOrEqual(1);
+    expect(st.missing.length).toBeGreaterThanOrEqual(1);
+    const r = xp(["run", ds(), "s6", "--ranks", "6", "--dims", "time", "--resume"]);
+    expect(r.code, r.err).toBe(0);
+    expect(xp(["status", "s6"]).code).toBe(0);
   });
 
   it("demo: D1 on the pool, complete", () => {

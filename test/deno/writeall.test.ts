@@ -28,3 +28,31 @@ Deno.test("writeAll under Deno with 1, 2 and 3 workers", async () => {
   }
   await Deno.remove(base, { recursive: true });
 });
+
+Deno.test("writePartition with concurrency 2 (encode threads) under Deno equals concurrency 1", async () => {
+  const { d1Dataset, initializeStore, writePartition } = await import("xpartition");
+  const ds = d1Dataset({ time: 8 });
+  const a = new Map<string, Uint8Array>(), b = new Map<string, Uint8Array>();
+  await initializeStore(ds, a);
+  await initializeStore(ds, b);
+  const ra = await writePartition(ds, a, { ranks: 1, dims: ["time"], rank: 0 });
+  const rb = await writePartition(ds, b, { ranks: 1, dims: ["time"], rank: 0, concurrency: 2 });
+  if (ra.digest !== rb.digest || ra.chunks !== rb.chunks) throw new Error("digests differ");
+  for (const [k, v] of a) {
+    if (k.startsWith("/.xpartition/ranks/")) continue;
+    const w = b.get(k);
+    if (!w || w.length !== v.length || w.some((x, i) => x !== v[i])) throw new Error(`key ${k} differs`);
+  }
+});
+
+Deno.test("the CLI under Deno: run then status", async () => {
+  const store = await Deno.makeTempDir({ prefix: "xpartition-deno-cli-" });
+  const cli = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+  const run = (args: string[]) => new Deno.Command(Deno.execPath(), { args: ["run", "-A", cli, ...args], stdout: "piped", stderr: "piped" }).output();
+  const r = await run(["run", fixture.pathname, store, "--ranks", "3", "--dims", "time", "--mode", "w"]);
+  if (r.code !== 0) throw new Error(new TextDecoder().decode(r.stderr));
+  const s = await run(["status", store]);
+  const out = new TextDecoder().decode(s.stdout);
+  if (s.code !== 0 || !out.includes("all ranks complete")) throw new Error(out);
+  await Deno.remove(store, { recursive: true });
+});
