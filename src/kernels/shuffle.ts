@@ -39,20 +39,22 @@ function elementSize(data: ArrayBufferView): number {
 
 /**
  * Apply `op` to the bytes of `data` (typesize defaults to its element size). Returns `out` (a Uint8Array of
- * `data.byteLength` bytes, written in place, zero copy when it is a view of WASM memory) or a new Uint8Array.
+ * `data.byteLength` bytes, written in place, zero copy when it is a view of WASM memory; if copying `data` in
+ * grew memory, a fresh view of the same bytes) or a new Uint8Array.
  */
 export function applyShuffle(op: ShuffleOp, data: ArrayBufferView, typesize: number = elementSize(data), out?: Uint8Array): Uint8Array {
   checkTypesize(typesize);
   const len = data.byteLength;
   if (out && out.byteLength !== len) throw new RangeError(`${op}: out has ${out.byteLength} bytes, input has ${len}`);
   const k = kernels();
+  // Decide on `out` before anything allocates: copying `data` in may grow memory and detach a WASM view.
+  const outPtr = out !== undefined && k.owns(out) ? out.byteOffset : -1;
   const mark = k.arena.mark();
   try {
     const src = k.arena.input(data);
-    const direct = out !== undefined && k.owns(out);
-    const dst = direct ? out.byteOffset : k.arena.alloc(len);
+    const dst = outPtr >= 0 ? outPtr : k.arena.alloc(len);
     shuffleKernel(op, k)(src, dst, len, typesize);
-    if (direct) return out;
+    if (outPtr >= 0) return out!.buffer === k.memory.buffer ? out! : k.arena.view(Uint8Array, outPtr, len);
     const res = out ?? new Uint8Array(len);
     res.set(k.u8.subarray(dst, dst + len));
     return res;

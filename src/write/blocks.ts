@@ -13,6 +13,11 @@ export function* blocksOf(region: readonly IndexRange[], chunkShape: readonly nu
   const nd = region.length;
   const len = region.map((r) => r.stop - r.start);
   if (len.some((l) => l <= 0)) return;
+  const chunkBytes = chunkShape.reduce((p, c) => p * c, elemSize);
+  if (nd > 1 && chunkBytes >= CONTIGUOUS_MIN_CHUNK) {
+    yield* contiguousBlocks(region, chunkShape, Math.max(1, Math.floor(budget / chunkBytes)));
+    return;
+  }
   // bytes(a): the region whole on axes >= a, one chunk on axes < a.
   const bytes = (a: number): number => {
     let b = elemSize;
@@ -34,6 +39,31 @@ export function* blocksOf(region: readonly IndexRange[], chunkShape: readonly nu
   for (;;) {
     yield region.map((r, d) => (d <= ax ? { start: pos[d]!, stop: Math.min(pos[d]! + step[d]!, r.stop) } : { ...r }));
     let d = ax;
+    while (d >= 0) {
+      pos[d]! += step[d]!;
+      if (pos[d]! < region[d]!.stop) break;
+      pos[d] = region[d]!.start;
+      d--;
+    }
+    if (d < 0) return;
+  }
+}
+
+/**
+ * Chunks at least this large are streamed in blocks that are one chunk wide on every axis but the first, so
+ * that each chunk is a contiguous run of its block and is encoded in place, with no slicing copy (the compute
+ * function is called once per block of >= 1 MiB, which costs nothing next to the data).
+ */
+export const CONTIGUOUS_MIN_CHUNK = 1 << 20;
+
+/** Blocks of up to `m` chunks along axis 0 and one chunk on every other axis, in C order of the chunk grid. */
+function* contiguousBlocks(region: readonly IndexRange[], chunkShape: readonly number[], m: number): Generator<IndexRange[]> {
+  const nd = region.length;
+  const step = chunkShape.map((c, d) => (d === 0 ? m * c : c));
+  const pos = region.map((r) => r.start);
+  for (;;) {
+    yield region.map((r, d) => ({ start: pos[d]!, stop: Math.min(pos[d]! + step[d]!, r.stop) }));
+    let d = nd - 1;
     while (d >= 0) {
       pos[d]! += step[d]!;
       if (pos[d]! < region[d]!.stop) break;
@@ -74,9 +104,20 @@ export interface SliceGeometry {
   elemSize: number;
 }
 
-/** True when the chunk is the whole block and needs no padding: it can be encoded in place. */
-export function isWholeBlock(g: SliceGeometry): boolean {
-  return g.blockShape.every((b, d) => b === g.chunkShape[d] && g.valid[d] === b && g.offset[d] === 0);
+/**
+ * Byte offset of the chunk inside the block when the chunk is a contiguous run of the block and needs no
+ * padding (so it can be encoded in place), else -1. That holds when the block is one full chunk wide on every
+ * axis but the first and the chunk is full along the first.
+ */
+export function contiguousOffset(g: SliceGeometry): number {
+  const { blockShape, chunkShape, valid, offset, elemSize } = g;
+  if (valid[0] !== chunkShape[0]) return -1;
+  let row = elemSize;
+  for (let d = 1; d < chunkShape.length; d++) {
+    if (blockShape[d] !== chunkShape[d] || valid[d] !== chunkShape[d] || offset[d] !== 0) return -1;
+    row *= chunkShape[d]!;
+  }
+  return chunkShape.length ? offset[0]! * row : 0;
 }
 
 /**

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { fillValueJson } from "../zarr/fill.js";
 import { toJson, jsonBytes } from "../zarr/json.js";
 import type { ZarrFormat } from "../zarr/keys.js";
-import type { StoreOps } from "../store/index.js";
+import { StoreOps, resolveStore, type StoreLike } from "../store/index.js";
 import { SchemaMismatchError, StoreStateError } from "./errors.js";
 import type { DatasetPlan } from "./plan.js";
 
@@ -51,7 +51,9 @@ export function schemaBytes(schema: Schema): Uint8Array {
   return jsonBytes(schema, 2);
 }
 
-export async function readSchema(ops: StoreOps): Promise<Schema | undefined> {
+/** The schema recorded by initializeStore, or undefined when the store is not initialised. */
+export async function readSchema(store: StoreOps | StoreLike): Promise<Schema | undefined> {
+  const ops = store instanceof StoreOps ? store : new StoreOps(resolveStore(store));
   const b = await ops.get(SCHEMA_KEY);
   if (!b) return undefined;
   try {

@@ -86,6 +86,19 @@ describe("byte shuffle kernel", () => {
     expect(byteShuffle(a, 4, out)).toBe(out);
     expect(diff(out, refShuffle(a, 4))).toBe(-1);
     k.arena.release(mark);
+    // `out` in WASM memory while copying a big JS input in grows memory: the result is still written there.
+    const m2 = k.arena.mark();
+    const outPtr = k.arena.alloc(64 << 20);
+    const big = randomBytes(1 << 20);
+    k.arena.release(m2);
+    const before = k.memory.buffer.byteLength;
+    k.arena.alloc(before - k.arena.mark()); // fill memory up to its end so that the next input copy must grow it
+    const out2 = k.arena.view(Uint8Array, outPtr, big.length);
+    const r = byteShuffle(big, 4, out2);
+    expect(k.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(r.byteOffset).toBe(outPtr);
+    expect(diff(k.arena.view(Uint8Array, outPtr, big.length), refShuffle(big, 4))).toBe(-1);
+    k.arena.release(m2);
     expect(() => byteShuffle(a, 0)).toThrow(/typesize/);
     expect(() => byteShuffle(a, 256)).toThrow(/typesize/);
     expect(() => byteShuffle(a, 2.5)).toThrow(/typesize/);
