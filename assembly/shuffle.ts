@@ -94,10 +94,23 @@ function shuffleTile(src: usize, dst: usize, n: usize, ts: usize, stride: usize)
   } else if (ts == 16) {
     for (; i < n16; i += 16) {
       let s = src + (i << 4);
-      transpose16(s, 16, dst + i, stride);
+      transpose16(s, 16, 16, dst + i, stride, 16);
+    }
+  } else if (ts > 2) {
+    // Any other typesize: 16 elements at a time, 16-byte column groups through the 16x16 transpose; the last,
+    // partial group (ts % 16 columns) loads 16 bytes per element anyway (reading into the next element, never
+    // past the buffer: the loop bound) and stores only its planes.
+    let G = ts >> 4;
+    let r = ts & 15;
+    let need = r ? (G << 4) + 16 : ts;
+    let total = n * ts;
+    for (; i + 16 <= n && (i + 15) * ts + need <= total; i += 16) {
+      let s = src + i * ts;
+      for (let g: usize = 0; g < G; g++) transpose16(s + (g << 4), ts, 16, dst + (g << 4) * stride + i, stride, 16);
+      if (r) transpose16(s + (G << 4), ts, 16, dst + (G << 4) * stride + i, stride, r);
     }
   }
-  // Scalar: the remainder of the SIMD paths, and every other typesize.
+  // Scalar: the remainder of the SIMD paths.
   if (i < n) {
     for (let j: usize = 0; j < ts; j++) {
       let o = dst + j * stride;
@@ -111,26 +124,28 @@ function shuffleTile(src: usize, dst: usize, n: usize, ts: usize, stride: usize)
 }
 
 /**
- * 16x16 byte transpose: rows of 16 bytes at src + r*sstride -> rows at dst + r*dstride. Four interleave stages
- * of growing unit size (8, 16, 32, 64 bits): measured ~20% faster than four byte-zip stages.
+ * 16x16 byte transpose: rows of 16 bytes at s + r*sstride -> rows at d + r*dstride. Only the first `sRows`
+ * input rows are loaded (the rest read as zero) and only the first `dRows` output rows stored. Four interleave
+ * stages of growing unit size (8, 16, 32, 64 bits): measured ~20% faster than four byte-zip stages.
  */
-@inline function transpose16(s: usize, sstride: usize, d: usize, dstride: usize): void {
-  let x0 = v128.load(s + 0 * sstride);
-  let x1 = v128.load(s + 1 * sstride);
-  let x2 = v128.load(s + 2 * sstride);
-  let x3 = v128.load(s + 3 * sstride);
-  let x4 = v128.load(s + 4 * sstride);
-  let x5 = v128.load(s + 5 * sstride);
-  let x6 = v128.load(s + 6 * sstride);
-  let x7 = v128.load(s + 7 * sstride);
-  let x8 = v128.load(s + 8 * sstride);
-  let x9 = v128.load(s + 9 * sstride);
-  let x10 = v128.load(s + 10 * sstride);
-  let x11 = v128.load(s + 11 * sstride);
-  let x12 = v128.load(s + 12 * sstride);
-  let x13 = v128.load(s + 13 * sstride);
-  let x14 = v128.load(s + 14 * sstride);
-  let x15 = v128.load(s + 15 * sstride);
+@inline function transpose16(s: usize, sstride: usize, sRows: usize, d: usize, dstride: usize, dRows: usize): void {
+  let z = i32x4.splat(0);
+  let x0 = <usize>0 < sRows ? v128.load(s + 0 * sstride) : z;
+  let x1 = <usize>1 < sRows ? v128.load(s + 1 * sstride) : z;
+  let x2 = <usize>2 < sRows ? v128.load(s + 2 * sstride) : z;
+  let x3 = <usize>3 < sRows ? v128.load(s + 3 * sstride) : z;
+  let x4 = <usize>4 < sRows ? v128.load(s + 4 * sstride) : z;
+  let x5 = <usize>5 < sRows ? v128.load(s + 5 * sstride) : z;
+  let x6 = <usize>6 < sRows ? v128.load(s + 6 * sstride) : z;
+  let x7 = <usize>7 < sRows ? v128.load(s + 7 * sstride) : z;
+  let x8 = <usize>8 < sRows ? v128.load(s + 8 * sstride) : z;
+  let x9 = <usize>9 < sRows ? v128.load(s + 9 * sstride) : z;
+  let x10 = <usize>10 < sRows ? v128.load(s + 10 * sstride) : z;
+  let x11 = <usize>11 < sRows ? v128.load(s + 11 * sstride) : z;
+  let x12 = <usize>12 < sRows ? v128.load(s + 12 * sstride) : z;
+  let x13 = <usize>13 < sRows ? v128.load(s + 13 * sstride) : z;
+  let x14 = <usize>14 < sRows ? v128.load(s + 14 * sstride) : z;
+  let x15 = <usize>15 < sRows ? v128.load(s + 15 * sstride) : z;
   let a0_0 = zipLo(x0, x1), a0_1 = zipHi(x0, x1);
   let a1_0 = zipLo(x2, x3), a1_1 = zipHi(x2, x3);
   let a2_0 = zipLo(x4, x5), a2_1 = zipHi(x4, x5);
@@ -171,22 +186,22 @@ function shuffleTile(src: usize, dst: usize, n: usize, ts: usize, stride: usize)
   let c1_5 = i32x4.shuffle(b2_2, b3_2, 2, 6, 3, 7);
   let c1_6 = i32x4.shuffle(b2_3, b3_3, 0, 4, 1, 5);
   let c1_7 = i32x4.shuffle(b2_3, b3_3, 2, 6, 3, 7);
-  v128.store(d, i64x2.shuffle(c0_0, c1_0, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_0, c1_0, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_1, c1_1, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_1, c1_1, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_2, c1_2, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_2, c1_2, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_3, c1_3, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_3, c1_3, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_4, c1_4, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_4, c1_4, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_5, c1_5, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_5, c1_5, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_6, c1_6, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_6, c1_6, 1, 3)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_7, c1_7, 0, 2)); d += dstride;
-  v128.store(d, i64x2.shuffle(c0_7, c1_7, 1, 3)); d += dstride;
+  if (<usize>0 < dRows) v128.store(d + 0 * dstride, i64x2.shuffle(c0_0, c1_0, 0, 2));
+  if (<usize>1 < dRows) v128.store(d + 1 * dstride, i64x2.shuffle(c0_0, c1_0, 1, 3));
+  if (<usize>2 < dRows) v128.store(d + 2 * dstride, i64x2.shuffle(c0_1, c1_1, 0, 2));
+  if (<usize>3 < dRows) v128.store(d + 3 * dstride, i64x2.shuffle(c0_1, c1_1, 1, 3));
+  if (<usize>4 < dRows) v128.store(d + 4 * dstride, i64x2.shuffle(c0_2, c1_2, 0, 2));
+  if (<usize>5 < dRows) v128.store(d + 5 * dstride, i64x2.shuffle(c0_2, c1_2, 1, 3));
+  if (<usize>6 < dRows) v128.store(d + 6 * dstride, i64x2.shuffle(c0_3, c1_3, 0, 2));
+  if (<usize>7 < dRows) v128.store(d + 7 * dstride, i64x2.shuffle(c0_3, c1_3, 1, 3));
+  if (<usize>8 < dRows) v128.store(d + 8 * dstride, i64x2.shuffle(c0_4, c1_4, 0, 2));
+  if (<usize>9 < dRows) v128.store(d + 9 * dstride, i64x2.shuffle(c0_4, c1_4, 1, 3));
+  if (<usize>10 < dRows) v128.store(d + 10 * dstride, i64x2.shuffle(c0_5, c1_5, 0, 2));
+  if (<usize>11 < dRows) v128.store(d + 11 * dstride, i64x2.shuffle(c0_5, c1_5, 1, 3));
+  if (<usize>12 < dRows) v128.store(d + 12 * dstride, i64x2.shuffle(c0_6, c1_6, 0, 2));
+  if (<usize>13 < dRows) v128.store(d + 13 * dstride, i64x2.shuffle(c0_6, c1_6, 1, 3));
+  if (<usize>14 < dRows) v128.store(d + 14 * dstride, i64x2.shuffle(c0_7, c1_7, 0, 2));
+  if (<usize>15 < dRows) v128.store(d + 15 * dstride, i64x2.shuffle(c0_7, c1_7, 1, 3));
 }
 
 /** out[i*ts + j] = in[j*stride + i], i < n. */
@@ -231,7 +246,20 @@ function unshuffleTile(src: usize, dst: usize, n: usize, ts: usize, stride: usiz
     }
   } else if (ts == 16) {
     for (; i < n16; i += 16) {
-      transpose16(src + i, stride, dst + (i << 4), 16);
+      transpose16(src + i, stride, 16, dst + (i << 4), 16, 16);
+    }
+  } else if (ts > 2) {
+    // Any other typesize: the inverse of shuffleTile's generic path. The partial group goes first: each of its
+    // 16-byte element stores spills into the next element(s), which the full groups, and the next element's
+    // own store, then overwrite; the loop bound keeps the spill inside the buffer.
+    let G = ts >> 4;
+    let r = ts & 15;
+    let need = r ? (G << 4) + 16 : ts;
+    let total = n * ts;
+    for (; i + 16 <= n && (i + 15) * ts + need <= total; i += 16) {
+      let d = dst + i * ts;
+      if (r) transpose16(src + (G << 4) * stride + i, stride, r, d + (G << 4), ts, 16);
+      for (let g: usize = 0; g < G; g++) transpose16(src + (g << 4) * stride + i, stride, 16, d + (g << 4), ts, 16);
     }
   }
   if (i < n) {
