@@ -38,4 +38,9 @@ describe("packaged tarball", () => {
     });
     expect(out.trim()).toBe("ok 2.5");
   });
+
+  it("installs the xpartition command (npx xpartition)", () => {
+    const out = execFileSync(join(dir, "node_modules", ".bin", "xpartition"), ["status", "--help"], { cwd: dir, encoding: "utf8" });
+    expect(out).toMatch(/^usage: xpartition status <store>/);
+  });
 });

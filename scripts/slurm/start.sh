@@ -54,6 +54,9 @@ wait_until() { # SECONDS WHAT CMD...
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
+# One start or stop at a time (test runs started side by side would race on the daemons).
+exec 9>/run/xpartition-slurm.lock
+flock 9
 case "$CPUS" in ''|*[!0-9]*|0) die "XP_SLURM_CPUS must be a positive integer, got '$CPUS'";; esac
 case "$MIN_JOB_AGE" in ''|*[!0-9]*|0|1) die "XP_SLURM_MIN_JOB_AGE must be an integer >= 2, got '$MIN_JOB_AGE'";; esac
 t0=$(date +%s.%N)

@@ -10,6 +10,8 @@ SLURMD_PID=/run/slurmd.pid
 MUNGE_PID=/run/munge/munged.pid
 log() { echo "[slurm/stop] $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "ERROR: must run as root"; exit 1; }
+exec 9>/run/xpartition-slurm.lock
+flock 9
 
 alive() {
   local pid; [ -s "$1" ] || return 1

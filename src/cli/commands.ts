@@ -6,10 +6,10 @@ import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOpti
 import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
 import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
-import { checkPlan, PlanError, readPlan, readRankStatuses, validatePlan, writePlan, SCHEMA_KEY, type RecordedPlan } from "../run/records.js";
+import { checkPlan, PlanError, readPlan, writePlan, type RecordedPlan } from "../run/records.js";
 import { storeStatus, NotInitialisedError } from "../run/status.js";
-import { availableCores, writeAll, WriteAllError, type WriteAllProgress } from "../run/pool.js";
-import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
+import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
+import { describePlan, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 
 export interface Io {
   out: ProgressOut;
@@ -370,4 +370,3 @@ options:
 );
 
 export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, demo };
-export { validatePlan };

@@ -4,7 +4,7 @@
 // exactly that rank, and resubmitting only it completes the store, byte-identical again.
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { initializeStore, writePartition, Dataset } from "xpartition";
@@ -52,8 +52,16 @@ function expectSameStore(a: string, b: string) {
   for (const [k, v] of sa) expect(sb.get(k), k).toBe(v);
 }
 
+// Test runs side by side (several checkouts on one machine) share the cluster: each registers itself, and the
+// run that started the cluster stops it only when no other registered run is alive.
+const USERS = "/run/xpartition-slurm-users";
+const me = join(USERS, String(process.pid));
+const othersAlive = () => readdirSync(USERS).filter((p) => p !== String(process.pid) && existsSync(`/proc/${p}`)).length > 0;
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "xpartition-slurm-"));
+  mkdirSync(USERS, { recursive: true });
+  writeFileSync(me, "");
   startedCluster = spawnSync("scontrol", ["ping"], { encoding: "utf8" }).status !== 0;
   execFileSync("bash", [join(root, "scripts", "slurm", "start.sh")], { stdio: "inherit" });
   // The reference: the same dataset module, every rank written in this process through the library.
@@ -65,7 +73,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (startedCluster) execFileSync("bash", [join(root, "scripts", "slurm", "stop.sh")], { stdio: "inherit" });
+  rmSync(me, { force: true });
+  if (startedCluster && !othersAlive()) execFileSync("bash", [join(root, "scripts", "slurm", "stop.sh")], { stdio: "inherit" });
 });
 
 describe("SLURM array job", () => {
