@@ -55,7 +55,9 @@ export class FileSystemStore implements Store {
     const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${counter++}${TMP}`;
     const fh = await open(tmp, "w");
     try {
-      await fh.writeFile(value);
+      // One write call per chunk (FileHandle.writeFile splits into 512 KiB writes).
+      let off = 0;
+      while (off < value.length) off += (await fh.write(value, off, value.length - off, off)).bytesWritten;
       if (this.durable) await fh.sync();
     } catch (e) {
       await fh.close();

@@ -25,3 +25,27 @@ describe("write then read back with zarrita", () => {
     }
   }
 });
+
+describe("zarr v3 codec lists", () => {
+  it("bytes + numcodecs.shuffle + gzip + crc32c, and v2-style compressors on v3, read back by zarrita", async () => {
+    const { Dataset, fromArray } = await import("../../src/index.js");
+    const data = Float64Array.from({ length: 40 }, (_, i) => Math.sqrt(i));
+    const ints = BigInt64Array.from({ length: 40 }, (_, i) => BigInt(i) * 10n ** 15n);
+    const ds = new Dataset({
+      dataVars: {
+        a: { dims: ["x"], data: fromArray(data, [40], { chunks: [7] }), encoding: { codecs: [{ name: "numcodecs.shuffle", configuration: { elementsize: 8 } }, { name: "gzip", configuration: { level: 5 } }, "crc32c"] } },
+        b: { dims: ["x"], data: fromArray(ints, [40], { chunks: [9] }), encoding: { compressor: { id: "zstd", level: 3 }, fillValue: -1n } },
+      },
+    });
+    const store = new Map<string, Uint8Array>();
+    await initializeStore(ds, store, { zarrFormat: 3 });
+    await writePartition(ds, store, { ranks: 2, dims: ["x"], rank: 0 });
+    await writePartition(ds, store, { ranks: 2, dims: ["x"], rank: 1 });
+    const meta = JSON.parse(new TextDecoder().decode(store.get("/a/zarr.json")));
+    expect(meta.codecs.map((c: { name: string }) => c.name)).toEqual(["bytes", "numcodecs.shuffle", "gzip", "crc32c"]);
+    const got = await readAll(store, 3);
+    expect(Array.from(got.arrays.a!.data as Float64Array)).toEqual(Array.from(data));
+    expect(Array.from(got.arrays.b!.data as BigInt64Array)).toEqual(Array.from(ints));
+    expect(got.arrays.b!.attrs._FillValue).toBe(-1);
+  });
+});
