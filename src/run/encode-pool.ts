@@ -181,30 +181,57 @@ export class RankOffload implements BlockOffload {
     if (res !== out) new Uint8Array(slot.sab, 0, res.byteLength).set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength));
     ctx.tally.computeSeconds += (performance.now() - t0) / 1000;
 
-    // Slabs: one chunk row along axis 0 each, contiguous in the C-order block.
-    const c0 = v.chunkShape[0]!;
-    const rowBytes = (n / shape[0]!) * info.size;
-    const lo = block.map((r, d) => Math.floor(r.start / v.chunkShape[d]!));
-    const hi = block.map((r, d) => Math.ceil(r.stop / v.chunkShape[d]!));
-    const chunkBytes = v.chunkShape.reduce((p, c) => p * c, info.size);
-    let count = 0;
-    for (let s = block[0]!.start; s < block[0]!.stop; s += c0) {
-      const e = Math.min(s + c0, block[0]!.stop);
-      const chunks: number[][] = [];
-      const idx = [Math.floor(s / c0), ...lo.slice(1)];
+    // Work units. Long rows (>= 4 KiB contiguous per chunk): a few chunks each, gathered by the thread straight
+    // from shared memory. Short rows: slabs of one chunk row along axis 0 (contiguous in the C-order block),
+    // copied in once and cut by the slicing kernel.
+    const c = v.chunkShape;
+    let q = shape.length - 1;
+    while (q > 0 && shape[q] === c[q]) q--;
+    const rowBytes = Math.min(shape[q]!, c[q]!) * c.slice(q + 1).reduce((p, x) => p * x, info.size);
+    const gather = rowBytes >= 4096;
+    const lo = block.map((r, d) => Math.floor(r.start / c[d]!));
+    const hi = block.map((r, d) => Math.ceil(r.stop / c[d]!));
+    const chunkBytes = c.reduce((p, x) => p * x, info.size);
+    const origin = block.map((r) => r.start);
+    const units: { chunks: number[][]; byteOffset: number; shape: number[]; origin: number[]; region: IndexRange[] }[] = [];
+    if (gather) {
+      const per = Math.max(1, Math.floor((4 << 20) / chunkBytes)); // ~4 MiB of chunks per unit
+      let cur: number[][] = [];
+      const idx = [...lo];
       for (;;) {
-        chunks.push([...idx]);
+        cur.push([...idx]);
+        if (cur.length === per) units.push({ chunks: cur, byteOffset: 0, shape, origin, region: block }), (cur = []);
         let d = idx.length - 1;
-        while (d >= 1 && ++idx[d]! >= hi[d]!) idx[d] = lo[d--]!;
-        if (d < 1) break;
+        while (d >= 0 && ++idx[d]! >= hi[d]!) idx[d] = lo[d--]!;
+        if (d < 0) break;
       }
+      if (cur.length) units.push({ chunks: cur, byteOffset: 0, shape, origin, region: block });
+    } else {
+      const c0 = c[0]!;
+      const slabRow = (n / shape[0]!) * info.size;
+      for (let s = block[0]!.start; s < block[0]!.stop; s += c0) {
+        const e = Math.min(s + c0, block[0]!.stop);
+        const chunks: number[][] = [];
+        const idx = [Math.floor(s / c0), ...lo.slice(1)];
+        for (;;) {
+          chunks.push([...idx]);
+          let d = idx.length - 1;
+          while (d >= 1 && ++idx[d]! >= hi[d]!) idx[d] = lo[d--]!;
+          if (d < 1) break;
+        }
+        const slab = [{ start: s, stop: e }, ...block.slice(1)];
+        units.push({ chunks, byteOffset: (s - block[0]!.start) * slabRow, shape: [e - s, ...shape.slice(1)], origin: slab.map((r) => r.start), region: slab });
+      }
+    }
+    let count = 0;
+    for (const unit of units) {
+      const { chunks } = unit;
       count += chunks.length;
       slot.pending++;
       this.outstanding++;
-      const slab = [{ start: s, stop: e }, ...block.slice(1)];
       this.pool.submit({
-        v, block: slab, format: ctx.format,
-        msg: { t: "unit", varId: this.pool.varId(v), sab: slot.sab, byteOffset: (s - block[0]!.start) * rowBytes, shape: [e - s, ...shape.slice(1)], origin: slab.map((r) => r.start), chunks },
+        v, block: unit.region, format: ctx.format,
+        msg: { t: "unit", varId: this.pool.varId(v), sab: slot.sab, byteOffset: unit.byteOffset, shape: unit.shape, origin: unit.origin, chunks, gather },
         onChunk: (i, bytes, hash, seconds) => {
           const key = chunkKey(ctx.format, v.name, chunks[i]!, v.spec.separator);
           ctx.tally.addHashed(chunkBytes, bytes.length, hash);
@@ -215,7 +242,7 @@ export class RankOffload implements BlockOffload {
           });
         },
         onDone: (err) => {
-          if (err) this.error ??= new PartitionWriteError(v.name, fmtRegion(slab), err);
+          if (err) this.error ??= new PartitionWriteError(v.name, fmtRegion(unit.region), err);
           if (--slot.pending === 0) this.freed.splice(0).forEach((r) => r());
           if (--this.outstanding === 0) this.idle.splice(0).forEach((r) => r());
         },

@@ -9,6 +9,45 @@ import type { DType } from "../model/dtypes.js";
 import { resolveCodecs, type VariableEncoding } from "../write/encoding.js";
 import { chunkHash } from "../write/chunks.js";
 import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
+import { patternWords } from "../model/dtypes.js";
+
+/**
+ * Copy chunk `idx` of the C-order region (`shape` at `origin`, in `src`) into `dst` (the chunk's full shape in
+ * WASM memory), padding the part beyond the array with the fill value: one copy per contiguous run.
+ */
+function gatherChunk(v: Var, src: Uint8Array, shape: number[], origin: number[], idx: number[], dst: number): void {
+  const k = kernels();
+  const c = v.chunkShape, nd = c.length, es = v.elementSize;
+  const valid = idx.map((i, d) => Math.min(c[d]!, v.arrayShape[d]! - i * c[d]!));
+  const off = idx.map((i, d) => i * c[d]! - origin[d]!);
+  if (valid.some((n, d) => n < c[d]!)) k.exports.fillPattern(dst, c.reduce((p, x) => p * x, 1), es, v.padWords[0], v.padWords[1]);
+  // Axes q.. are copied whole as one run: inner axes where the chunk spans the region fully on both sides.
+  let q = nd - 1;
+  while (q > 0 && valid[q] === shape[q] && valid[q] === c[q] && off[q] === 0) q--;
+  let run = valid[q]! * es;
+  for (let d = q + 1; d < nd; d++) run *= c[d]!;
+  // Strides (bytes) of the region and of the chunk.
+  const ss = new Array<number>(nd), ds = new Array<number>(nd);
+  ss[nd - 1] = es;
+  ds[nd - 1] = es;
+  for (let d = nd - 2; d >= 0; d--) {
+    ss[d] = ss[d + 1]! * shape[d + 1]!;
+    ds[d] = ds[d + 1]! * c[d + 1]!;
+  }
+  const pos = new Array<number>(q).fill(0);
+  const u8 = k.u8;
+  for (;;) {
+    let s = off[q]! * ss[q]!, t = 0;
+    for (let d = 0; d < q; d++) {
+      s += (off[d]! + pos[d]!) * ss[d]!;
+      t += pos[d]! * ds[d]!;
+    }
+    u8.set(src.subarray(s, s + run), dst + t);
+    let d = q - 1;
+    while (d >= 0 && ++pos[d]! >= valid[d]!) pos[d--] = 0;
+    if (d < 0) return;
+  }
+}
 
 export interface VariableMessage {
   t: "var";
@@ -28,10 +67,16 @@ export interface UnitMessage {
   uid: number;
   varId: number;
   sab: SharedArrayBuffer;
+  /** Where the region `shape` at `origin` (C order) starts in `sab`. */
   byteOffset: number;
   shape: number[];
   origin: number[];
   chunks: number[][];
+  /**
+   * true: each chunk is gathered straight from shared memory into this thread's WASM memory (its rows are
+   * long, so one copy per chunk); false: the region is copied in once and cut by the slicing kernel.
+   */
+  gather: boolean;
 }
 export type EncodeReply =
   | { t: "chunk"; uid: number; i: number; bytes: Uint8Array; hash: Uint8Array; seconds: number }
@@ -39,6 +84,8 @@ export type EncodeReply =
   | { t: "error"; uid: number; name: string; message: string };
 
 interface Var {
+  arrayShape: number[];
+  padWords: [number, number];
   name: string;
   format: ZarrFormat;
   separator: "." | "/";
@@ -58,8 +105,12 @@ async function run(u: UnitMessage): Promise<void> {
   const mark = k.arena.mark();
   try {
     const len = u.shape.reduce((p, n) => p * n, v.elementSize);
-    const ptr = k.arena.alloc(len);
-    k.u8.set(new Uint8Array(u.sab, u.byteOffset, len), ptr);
+    const src = new Uint8Array(u.sab, u.byteOffset, len);
+    let ptr = 0;
+    if (!u.gather) {
+      ptr = k.arena.alloc(len);
+      k.u8.set(src, ptr);
+    }
     const chunkBytes = v.slicer.chunkBytes;
     const whole = (idx: number[]) =>
       u.shape.every((n, d) => n === v.chunkShape[d] && u.origin[d] === idx[d]! * v.chunkShape[d]!);
@@ -69,7 +120,10 @@ async function run(u: UnitMessage): Promise<void> {
       const cmark = k.arena.mark();
       try {
         let cptr = ptr;
-        if (!whole(idx)) {
+        if (u.gather) {
+          cptr = k.arena.alloc(chunkBytes);
+          gatherChunk(v, src, u.shape, u.origin, idx, cptr);
+        } else if (!whole(idx)) {
           cptr = k.arena.alloc(chunkBytes);
           v.slicer.sliceInto({ ptr, shape: u.shape, origin: u.origin }, idx, cptr, k);
         }
@@ -97,6 +151,7 @@ port.on("message", (m: VariableMessage | UnitMessage) => {
     try {
       const codecs = resolveCodecs(m.name, m.dtype, m.encoding.codecs ? 3 : 2, m.encoding);
       vars.set(m.id, {
+        arrayShape: m.arrayShape, padWords: patternWords(m.dtype, m.pad),
         name: m.name, format: m.format, separator: m.separator,
         slicer: new ChunkSlicer({ arrayShape: m.arrayShape, chunkShape: m.chunkShape, dtype: m.dtype, fillValue: m.pad }),
         pipeline: codecs.pipeline, elementSize: m.elementSize, chunkShape: m.chunkShape,
