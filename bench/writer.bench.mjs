@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as zarr from "zarrita";
 import { d1Dataset, d1Generate, d1Shape, D1_CHUNKS, FileSystemStore, initializeStore, writePartition } from "xpartition";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const shape = d1Shape();
 const t0 = performance.now();
@@ -63,14 +63,19 @@ const rows = [];
 for (const [kind, make] of Object.entries(kinds)) {
   const times = { xpartition: [], zarrita: [] };
   const sizes = {};
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [who, fn] of [["xpartition", ours], ["zarrita", zarrita]]) {
+  // Round 0 warms up (not counted); the order alternates so that neither side always follows the other's
+  // file deletions; a short pause lets the filesystem settle after each one.
+  for (let r = 0; r <= ROUNDS; r++) {
+    const order = [["xpartition", ours], ["zarrita", zarrita]];
+    if (r % 2) order.reverse();
+    for (const [who, fn] of order) {
       const { store, done } = make();
       const s = performance.now();
       await fn(store);
-      times[who].push((performance.now() - s) / 1000);
+      if (r > 0) times[who].push((performance.now() - s) / 1000);
       sizes[who] = await storeBytes(store);
       done();
+      await new Promise((res) => setTimeout(res, 200));
     }
   }
   const ox = median(times.xpartition), oz = median(times.zarrita);
