@@ -3,12 +3,15 @@
 // never torn. With `durable`, the file is fsynced before the rename and the directory after it.
 import { mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { StoreError, type Store } from "./types.js";
 
 /** Suffix of temporary files; `list` never reports them. */
 const TMP = ".xptmp";
 let counter = 0;
+/** Distinguishes temporary files of threads of one process (each thread has its own counter). */
+const tag = Math.random().toString(36).slice(2, 8);
 
 export interface FileSystemStoreOptions {
   /** fsync each file before its rename and its directory after (default false). */
@@ -52,7 +55,7 @@ export class FileSystemStore implements Store {
       await mkdir(dir, { recursive: true });
       this.made.add(dir);
     }
-    const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${counter++}${TMP}`;
+    const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
     const fh = await open(tmp, "w");
     try {
       // One write call per chunk (FileHandle.writeFile splits into 512 KiB writes).
