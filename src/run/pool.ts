@@ -118,6 +118,9 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const where = typeof store === "string" ? store : store.href;
   let recorded = await readPlan(kv, where);
   const initialised = (await kv.get("/.xpartition/schema.json")) !== undefined;
+  if (init === false && !initialised) {
+    throw new Error(`writeAll: ${where} is not initialised (no /.xpartition/schema.json): pass init "w-" (the default) or initialise it first`);
+  }
   if (init !== false && !(resume && initialised)) {
     await initializeStore(ds, store, { ...initOptions, mode: init });
     await writePlan(kv, plan);

@@ -109,8 +109,20 @@ describe("writeAll", () => {
     await expect(writeAll({ dataset: "missing.mjs", store, ranks: 2, dims: ["time"] })).rejects.toThrow(/dataset module not found/);
     await expect(writeAll({ dataset: fixture, exportName: "zzz", store, ranks: 2, dims: ["time"] })).rejects.toThrow(/has no export named "zzz"/);
     await expect(writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"], onWarning: () => {} })).rejects.toThrow(/option onWarning is a function/);
+    await expect(writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"], init: false })).rejects.toThrow(/is not initialised .*pass init "w-"/);
     expect(existsSync(store)).toBe(false);
     rmSync(store, { recursive: true, force: true });
+  });
+
+  it("init: false writes into a store initialised by the library, and records the plan", async () => {
+    const store = join(dir, "preinit");
+    const ds = (await (await import(fixture)).default()) as Dataset;
+    await initializeStore(ds, store, { zarrFormat: 2 });
+    const res = await writeAll({ dataset: fixture, store, ranks: 3, dims: ["time"], init: false, workers: 2 });
+    expect(res.written).toEqual([0, 1, 2]);
+    expect(JSON.parse(readFileSync(join(store, ".xpartition", "plan.json"), "utf8"))).toEqual({ ranks: 3, dims: ["time"] });
+    expect((await storeStatus(store)).missing).toEqual([]);
+    expect(existsSync(join(store, ".zgroup"))).toBe(true);
   });
 
   it("a named export that is a function returning the dataset works", async () => {
