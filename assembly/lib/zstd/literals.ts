@@ -78,17 +78,25 @@ function histogram(src: usize, n: usize): void {
   let c3 = count + 3072;
   let p = src;
   let end = src + n;
-  while (p + 4 <= end) {
-    let w = load<u32>(p);
-    let a = c0 + ((w & 255) << 2);
+  // Byte loads with constant offsets: no shift/mask per byte.
+  while (p + 8 <= end) {
+    let a = c0 + (<usize>load<u8>(p) << 2);
     store<u32>(a, load<u32>(a) + 1);
-    let b = c1 + (((w >> 8) & 255) << 2);
+    let b = c1 + (<usize>load<u8>(p, 1) << 2);
     store<u32>(b, load<u32>(b) + 1);
-    let c = c2 + (((w >> 16) & 255) << 2);
+    let c = c2 + (<usize>load<u8>(p, 2) << 2);
     store<u32>(c, load<u32>(c) + 1);
-    let d = c3 + ((w >> 24) << 2);
+    let d = c3 + (<usize>load<u8>(p, 3) << 2);
     store<u32>(d, load<u32>(d) + 1);
-    p += 4;
+    a = c0 + (<usize>load<u8>(p, 4) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    b = c1 + (<usize>load<u8>(p, 5) << 2);
+    store<u32>(b, load<u32>(b) + 1);
+    c = c2 + (<usize>load<u8>(p, 6) << 2);
+    store<u32>(c, load<u32>(c) + 1);
+    d = c3 + (<usize>load<u8>(p, 7) << 2);
+    store<u32>(d, load<u32>(d) + 1);
+    p += 8;
   }
   while (p < end) {
     let a = c0 + (<usize>load<u8>(p) << 2);
