@@ -113,7 +113,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   // Build the dataset here too: bad modules fail before any thread starts, and init needs it.
   const ds = (await loadDatasetExport(url, { exportName, check: isDataset })) as Dataset;
   // The plan is checked against the dataset (dims exist...) before anything is written.
-  const perRank = describePlan(ds, plan.ranks, plan.dims).perRank;
+  const perRank = describePlan(ds, plan.ranks, plan.dims, initOptions.encoding as never).perRank;
   const kv: KeyStore = resolveStore(store);
   const where = typeof store === "string" ? store : store.href;
   let recorded = await readPlan(kv, where);
