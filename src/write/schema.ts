@@ -78,7 +78,7 @@ export function schemaDifferences(recorded: Schema, current: Schema): string[] {
     const a = rv[name], b = cv[name];
     if (!a || !b) continue;
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof SchemaVariable>) {
-      if (canon(a[k]) !== canon(b[k])) out.push(`variable ${JSON.stringify(name)} ${k}: initialised ${canon(a[k])}, this dataset ${canon(b[k])}`);
+      if (canon(a[k]) !== canon(b[k])) out.push(`variable ${JSON.stringify(name)} ${k}: initialised ${canon(a[k]) ?? "none"}, this dataset ${canon(b[k]) ?? "none"}`);
     }
   }
   return out;

@@ -2,7 +2,10 @@
 // aligned to shards, exact bytes of the spec's worked example, empty inner chunks and shards, errors.
 import * as zarr from "zarrita";
 import { describe, expect, it } from "vitest";
-import { Dataset, describePlan, fromArray, initializeStore, writePartition, type TypedArray } from "../../src/index.js";
+import { mkdtempSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Dataset, datasetPartitionIndexers, describePlan, FileSystemStore, planningCollection, fromArray, initializeStore, writePartition, type TypedArray } from "../../src/index.js";
 import { lazyOf, rangeStore, readShardedByHand } from "./shard-helpers.js";
 
 type Ctor = new (n: number) => TypedArray;
@@ -182,6 +185,27 @@ describe("shard bytes", () => {
   });
 });
 
+describe("sharded stores on the filesystem", () => {
+  it("durable writes, writeEmptyChunks false deletes a stale shard file, and zarrita reads through FileSystemStore.getRange", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "xp-shard-")), "s.zarr");
+    const full = Float64Array.from({ length: 10 * 8 }, (_, i) => (i < 40 ? i * 0.5 : NaN));
+    const ds = new Dataset({ dataVars: { v: { dims: ["t", "x"], data: lazyOf(full, [10, 8], "float64", [5, 8]), encoding: { shards: [5, 8] } } } });
+    const ds2 = new Dataset({ dataVars: { v: { dims: ["t", "x"], data: lazyOf(full, [10, 8], "float64", [5, 4]), encoding: { shards: [5, 8] } } } });
+    await initializeStore(ds2, dir, { zarrFormat: 3 });
+    await initializeStore(ds2, dir, { zarrFormat: 3, mode: "w" });
+    const fs = new FileSystemStore(dir);
+    await fs.set("/v/c/1/0", new Uint8Array([9, 9])); // stale: the second shard is all NaN (the fill value)
+    for (let r = 0; r < 2; r++) await writePartition(ds2, dir, { ranks: 2, dims: ["t"], rank: r, durable: true, writeEmptyChunks: false });
+    expect(existsSync(join(dir, "v", "c", "0", "0"))).toBe(true);
+    expect(existsSync(join(dir, "v", "c", "1", "0"))).toBe(false);
+    const root = await zarr.withConsolidatedMetadata(new FileSystemStore(dir) as never, { format: "v3" });
+    const got = await zarr.get(await zarr.open((await zarr.open(root, { kind: "group" })).resolve("v"), { kind: "array" }));
+    expect(Array.from(got.data as Float64Array)).toEqual(Array.from(full));
+    // A dataset with other inner chunks is refused by write.
+    await expect(writePartition(ds, dir, { ranks: 2, dims: ["t"], rank: 0 })).rejects.toThrow(/variable "v"/);
+  });
+});
+
 describe("planning on shards", () => {
   it("a dataset mixing sharded and unsharded variables: ranks split on each variable's own grid, never sharing a key", async () => {
     const a = Float32Array.from({ length: 12 * 10 }, (_, i) => i);
@@ -196,6 +220,7 @@ describe("planning on shards", () => {
     const store = new Map<string, Uint8Array>();
     await initializeStore(ds, store, { zarrFormat: 3 });
     expect(describePlan(ds, 4, ["t"]).variables.find((v) => v.name === "a")!.perRank.map((r) => r.chunks)).toEqual([1, 1, 0, 0]);
+    expect(datasetPartitionIndexers(planningCollection(ds), 4, 1, ["t"]).a).toEqual({ t: { start: 6, stop: 12 }, x: { start: 0, stop: 10 } });
     const byRank = await writeAllRanks(ds, store, 4, ["t"]);
     expect(byRank.map((ks) => ks.filter((k) => k.startsWith("/a/")).sort())).toEqual([["/a/c/0/0"], ["/a/c/1/0"], [], []]);
     expect(byRank.map((ks) => ks.filter((k) => k.startsWith("/b/")).length)).toEqual([2, 2, 2, 0]);
