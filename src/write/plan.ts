@@ -108,7 +108,7 @@ export function planDataset(ds: Dataset, options: PlanOptions): DatasetPlan {
     const fillValue = userFill ? normalizeFillValue(dtype, enc.fillValue!, format, name) : defaultFillValue(dtype, format);
     let codecs: ResolvedCodecs, shard: ShardPlan | undefined;
     if (wantsSharding(enc)) {
-      ({ shard, codecs } = resolveSharding(name, dtype, format, v.dims, chunkShape, chunks !== null, enc));
+      ({ shard, codecs } = resolveSharding(name, dtype, format, v.dims, v.shape, chunkShape, chunks !== null, enc));
       chunkShape = shard.shardShape;
     } else {
       codecs = resolveCodecs(name, dtype, format, enc);

@@ -70,11 +70,16 @@ function checkMultiple(variable: string, dims: readonly string[], shard: readonl
  * The zarr chunk grid of a variable as the planner sees it: its first chunk length per dim, or the shard
  * shape under `encoding.shards`. `null` for unchunked variables.
  */
-export function gridShapeOf(variable: string, dims: readonly string[], chunkShape: readonly number[] | null, enc: VariableEncoding): number[] | null {
+export function gridShapeOf(
+  variable: string, dims: readonly string[], shape: readonly number[], chunkShape: readonly number[] | null, enc: VariableEncoding,
+): number[] | null {
   if (enc.shards === undefined || chunkShape === null) return chunkShape ? [...chunkShape] : null;
-  const shards = checkShape(variable, "encoding.shards", enc.shards, dims);
+  // Along a dimension held by one chunk (a chunk longer than its dimension is cut to it, so the asked lengths
+  // may no longer divide), a shard that does not hold whole chunks is cut to the chunk: one shard either way.
+  const shards = checkShape(variable, "encoding.shards", enc.shards, dims).map((s, d) =>
+    (s % chunkShape[d]! !== 0 && chunkShape[d]! >= shape[d]! && s >= shape[d]! ? chunkShape[d]! : s));
   checkMultiple(variable, dims, shards, chunkShape, "chunk length");
-  return [...shards];
+  return shards;
 }
 
 /** Regular dask-style chunks of length `c` over `n` elements (the last one shorter). */
@@ -100,7 +105,7 @@ export function planningCollection(
       variables[name] = v;
       continue;
     }
-    const grid = gridShapeOf(name, v.dims, v.chunks.map((c) => Math.max(c[0] ?? 0, 1)), enc)!;
+    const grid = gridShapeOf(name, v.dims, v.shape, v.chunks.map((c) => Math.max(c[0] ?? 0, 1)), enc)!;
     variables[name] = { name, dims: v.dims, chunks: v.shape.map((n, d) => (n === 0 ? [...v.chunks![d]!] : regular(n, grid[d]!))) };
   }
   return { variables };
@@ -111,7 +116,8 @@ export function planningCollection(
  * `chunkShape` are the variable's own chunk lengths (its shape if unchunked, `chunked` false: then one shard).
  */
 export function resolveSharding(
-  variable: string, dtype: DType, format: ZarrFormat, dims: readonly string[], chunkShape: readonly number[], chunked: boolean, enc: VariableEncoding,
+  variable: string, dtype: DType, format: ZarrFormat, dims: readonly string[], shape: readonly number[], chunkShape: readonly number[], chunked: boolean,
+  enc: VariableEncoding,
 ): { shard: ShardPlan; codecs: ResolvedCodecs } {
   if (format !== 3) {
     throw new WriteSpecError(`variable ${q(variable)}: sharding (encoding.shards or the sharding_indexed codec) exists in zarr v3 only; pass zarrFormat 3`);
@@ -126,7 +132,7 @@ export function resolveSharding(
     if ((enc.codecs ?? []).some(isShardingEntry)) {
       throw new WriteSpecError(`variable ${q(variable)}: give either encoding.shards or a sharding_indexed codec, not both`);
     }
-    shardShape = gridShapeOf(variable, dims, chunkShape, enc)!;
+    shardShape = gridShapeOf(variable, dims, shape, chunkShape, enc)!;
     innerShape = [...chunkShape];
     innerEnc = rest;
   } else {
@@ -147,9 +153,10 @@ export function resolveSharding(
         throw new WriteSpecError(`variable ${q(variable)}: sharding_indexed: unknown setting ${q(k)} (expected chunk_shape, codecs, index_codecs, index_location)`);
       }
     }
-    // The variable's chunks are the shards (an unchunked variable is one shard).
-    shardShape = [...chunkShape];
+    // The variable's chunks are the shards (an unchunked variable is one shard). Along a dimension held by one
+    // chunk (chunks are cut to the dimension) the shard is rounded up to whole inner chunks: still one shard.
     innerShape = checkShape(variable, "sharding_indexed chunk_shape", conf.chunk_shape, dims);
+    shardShape = chunkShape.map((c, d) => (c >= shape[d]! ? Math.max(1, Math.ceil(c / innerShape[d]!)) * innerShape[d]! : c));
     checkMultiple(variable, dims, shardShape, innerShape, "sharding_indexed chunk_shape");
     if (conf.codecs !== undefined && !Array.isArray(conf.codecs)) {
       throw new WriteSpecError(`variable ${q(variable)}: sharding_indexed codecs must be a list, got ${q(conf.codecs)}`);

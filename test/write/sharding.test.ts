@@ -231,6 +231,70 @@ describe("planning on shards", () => {
     expect(Array.from((await zarritaRead(store, "b")).got.data as Int32Array)).toEqual(Array.from(b));
   });
 
+  it("over many shapes, shard shapes, rank counts and dims, every rank's region is whole shards and no shard has two ranks", () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    for (let trial = 0; trial < 200; trial++) {
+      const nd = 1 + rnd(3);
+      const dims = ["a", "b", "c"].slice(0, nd);
+      const shape = dims.map(() => 1 + rnd(30));
+      const chunks = dims.map(() => 1 + rnd(4));
+      const shards = chunks.map((c) => c * (1 + rnd(4)));
+      const ranks = 1 + rnd(12);
+      const pdims = dims.filter(() => rnd(2) === 0);
+      const ds = new Dataset({ dataVars: { v: { dims, data: lazyOf(new Float32Array(prod(shape)), shape, "float32", chunks), encoding: { shards } } } });
+      const owner = new Map<string, number>();
+      for (let r = 0; r < ranks; r++) {
+        const reg = datasetPartitionIndexers(planningCollection(ds), ranks, r, pdims).v;
+        if (!reg) continue;
+        const rs = dims.map((d) => reg[d]!);
+        rs.forEach((x, d) => {
+          expect(x.start % shards[d]!).toBe(0);
+          if (x.stop !== shape[d]) expect(x.stop % shards[d]!).toBe(0);
+        });
+        const lo = rs.map((x, d) => x.start / shards[d]!), hi = rs.map((x, d) => Math.ceil(x.stop / shards[d]!));
+        const idx = [...lo];
+        while (idx.every((i, d) => i < hi[d]!)) {
+          const key = idx.join("/");
+          expect(owner.get(key) ?? r, `shard ${key} of shape ${shape} shards ${shards} ranks ${ranks}`).toBe(r);
+          owner.set(key, r);
+          let d = nd - 1;
+          for (; d >= 0; d--) { if (++idx[d]! < hi[d]!) break; idx[d] = lo[d]!; }
+          if (d < 0) break;
+        }
+      }
+      expect(owner.size).toBe(prod(shape.map((n, d) => Math.ceil(n / shards[d]!))));
+    }
+  });
+
+  it("an unchunked variable with the sharding codec is one shard, written once by initializeStore", async () => {
+    const x = Float64Array.from({ length: 10 }, (_, i) => i * 1.5);
+    const ds = new Dataset({
+      coords: { x: { dims: ["x"], data: x, encoding: { codecs: [{ name: "sharding_indexed", configuration: { chunk_shape: [5] } }] } } },
+      dataVars: { v: { dims: ["x"], data: lazyOf(new Float32Array(10), [10], "float32", [5]) } },
+    });
+    const store = new Map<string, Uint8Array>();
+    await initializeStore(ds, store, { zarrFormat: 3 });
+    expect([...store.keys()].filter((k) => k.startsWith("/x/c"))).toEqual(["/x/c/0"]);
+    expect(Array.from((await zarritaRead(store, "x")).got.data as Float64Array)).toEqual(Array.from(x));
+  });
+
+  it("dimensions shorter than a chunk: the shard still holds whole inner chunks (both forms), read back by zarrita", async () => {
+    const full = Int32Array.from({ length: 3 * 7 }, (_, i) => i + 1);
+    for (const [encoding, grid] of [
+      [{ codecs: [{ name: "sharding_indexed", configuration: { chunk_shape: [2, 2] } }] }, [4, 4]],
+      [{ shards: [4, 4] }, [3, 4]],
+    ] as const) {
+      const ds = new Dataset({ dataVars: { v: { dims: ["t", "x"], data: lazyOf(full, [3, 7], "int32", encoding.codecs ? [4, 4] : [4, 2]), encoding: encoding as never } } });
+      const store = new Map<string, Uint8Array>();
+      await initializeStore(ds, store, { zarrFormat: 3 });
+      await writeAllRanks(ds, store, 2, ["x"]);
+      const { got } = await zarritaRead(store, "v");
+      expect(JSON.parse(new TextDecoder().decode(store.get("/v/zarr.json"))).chunk_grid.configuration.chunk_shape).toEqual(grid);
+      expect(Array.from(got.data as Int32Array)).toEqual(Array.from(full));
+    }
+  });
+
   it("write refuses a dataset whose sharding differs from the initialised one", async () => {
     const a = Float32Array.from({ length: 12 }, (_, i) => i);
     const mk = (shards?: number[]) => new Dataset({ dataVars: { a: { dims: ["t"], data: lazyOf(a, [12], "float32", [2]), encoding: shards ? { shards } : {} } } });
