@@ -1,6 +1,6 @@
 // Writer benchmark: the whole D1 dataset (96 x 6 x 256 x 256, float32 temp and wind, 302 MB) written in one
 // process, no workers, by our writer (one rank) and by zarrita.js `zarr.set`, with the same codec (Blosc lz4,
-// clevel 5, byte shuffle, typesize 4, zarr v3), side by side, to an in-memory Map and to the filesystem (the
+// clevel 5, byte shuffle, typesize 4; and zstd level 1 — issue 5's end-to-end target; zarr v3), side by side, to an in-memory Map and to the filesystem (the
 // same FileSystemStore for both sides). D1 is generated once beforehand; our compute functions copy from it
 // and zarrita gets the same arrays, so both sides measure the writer, not the generator.
 // Run: `flock /tmp/xp-bench.lock npm run bench -- writer`.
@@ -21,6 +21,15 @@ const MB = (source.temp.byteLength + source.wind.byteLength) / 1e6;
 // v3 string "shuffle" silently becomes no shuffle (ratio 1.00 on D1). The numcodecs form gives it the same codec
 // as ours: Blosc lz4, clevel 5, byte shuffle, typesize 4.
 const BLOSC = { name: "numcodecs.blosc", configuration: { cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } };
+// Each codec as our per-variable encoding and as zarrita's v3 codec entry (the same codec on both sides).
+const CODECS = {
+  "blosc lz4+shuffle clevel 5": { ours: undefined, zarrita: BLOSC },
+  "zstd level 1": {
+    ours: { temp: { compressor: { id: "zstd", level: 1 } }, wind: { compressor: { id: "zstd", level: 1 } } },
+    zarrita: { name: "zstd", configuration: { level: 1, checksum: false } },
+  },
+};
+const only = process.env.BENCH_CODEC; // a substring of a codec's name, to run one
 
 async function storeBytes(store) {
   if (store instanceof Map) {
@@ -33,17 +42,17 @@ async function storeBytes(store) {
   return n;
 }
 
-async function ours(store) {
+async function ours(store, codec) {
   const ds = d1Dataset({ source });
-  await initializeStore(ds, store, { zarrFormat: 3, mode: "w" });
-  await writePartition(ds, store, { ranks: 1, dims: ["time"], rank: 0 });
+  await initializeStore(ds, store, { zarrFormat: 3, mode: "w", encoding: codec.ours });
+  await writePartition(ds, store, { ranks: 1, dims: ["time"], rank: 0, encoding: codec.ours });
 }
 
-async function zarrita(store) {
+async function zarrita(store, codec) {
   const root = await zarr.create(store, { attributes: { title: "D1" } });
   for (const name of ["temp", "wind"]) {
     const arr = await zarr.create(root.resolve(name), {
-      shape: [...shape], chunkShape: [...D1_CHUNKS], dtype: "float32", fillValue: NaN, codecs: [{ name: "bytes", configuration: { endian: "little" } }, BLOSC],
+      shape: [...shape], chunkShape: [...D1_CHUNKS], dtype: "float32", fillValue: NaN, codecs: [{ name: "bytes", configuration: { endian: "little" } }, codec.zarrita],
       dimensionNames: ["time", "tile", "y", "x"],
     });
     const stride = shape.map((_, d) => shape.slice(d + 1).reduce((p, s) => p * s, 1));
@@ -60,31 +69,35 @@ const kinds = {
 };
 
 const rows = [];
-for (const [kind, make] of Object.entries(kinds)) {
-  const times = { xpartition: [], zarrita: [] };
-  const sizes = {};
-  // Round 0 warms up (not counted); the order alternates so that neither side always follows the other's
-  // file deletions; a short pause lets the filesystem settle after each one.
-  for (let r = 0; r <= ROUNDS; r++) {
-    const order = [["xpartition", ours], ["zarrita", zarrita]];
-    if (r % 2) order.reverse();
-    for (const [who, fn] of order) {
-      const { store, done } = make();
-      const s = performance.now();
-      await fn(store);
-      if (r > 0) times[who].push((performance.now() - s) / 1000);
-      sizes[who] = await storeBytes(store);
-      done();
-      await new Promise((res) => setTimeout(res, 200));
+for (const [codecName, codec] of Object.entries(CODECS)) {
+  if (only && !codecName.includes(only)) continue;
+  console.log(`\n${codecName}`);
+  for (const [kind, make] of Object.entries(kinds)) {
+    const times = { xpartition: [], zarrita: [] };
+    const sizes = {};
+    // Round 0 warms up (not counted); the order alternates so that neither side always follows the other's
+    // file deletions; a short pause lets the filesystem settle after each one.
+    for (let r = 0; r <= ROUNDS; r++) {
+      const order = [["xpartition", ours], ["zarrita", zarrita]];
+      if (r % 2) order.reverse();
+      for (const [who, fn] of order) {
+        const { store, done } = make();
+        const s = performance.now();
+        await fn(store, codec);
+        if (r > 0) times[who].push((performance.now() - s) / 1000);
+        sizes[who] = await storeBytes(store);
+        done();
+        await new Promise((res) => setTimeout(res, 200));
+      }
     }
+    const ox = median(times.xpartition), oz = median(times.zarrita);
+    rows.push({ codecName, kind, ox, oz, sx: sizes.xpartition, sz: sizes.zarrita });
+    console.log(
+      `  ${kind.padEnd(10)} xpartition ${ox.toFixed(2)} s (${(MB / ox).toFixed(0)} MB/s, store ${(sizes.xpartition / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sizes.xpartition).toFixed(3)})` +
+        ` | zarrita zarr.set ${oz.toFixed(2)} s (${(MB / oz).toFixed(0)} MB/s, store ${(sizes.zarrita / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sizes.zarrita).toFixed(3)})` +
+        ` | speedup ${(oz / ox).toFixed(2)}x`,
+    );
   }
-  const ox = median(times.xpartition), oz = median(times.zarrita);
-  rows.push({ kind, ox, oz, sx: sizes.xpartition, sz: sizes.zarrita });
-  console.log(
-    `${kind.padEnd(10)} xpartition ${ox.toFixed(2)} s (${(MB / ox).toFixed(0)} MB/s, store ${(sizes.xpartition / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sizes.xpartition).toFixed(3)})` +
-      ` | zarrita zarr.set ${oz.toFixed(2)} s (${(MB / oz).toFixed(0)} MB/s, store ${(sizes.zarrita / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sizes.zarrita).toFixed(3)})` +
-      ` | speedup ${(oz / ox).toFixed(2)}x`,
-  );
 }
 const worst = Math.min(...rows.map((r) => r.oz / r.ox));
-console.log(`writer vs zarrita.js (same codec, same data, ${ROUNDS} rounds, medians): ${rows.map((r) => `${r.kind} ${(r.oz / r.ox).toFixed(2)}x`).join(", ")} — target >= 2.5x: ${worst >= 2.5 ? "met" : "NOT met"}`);
+console.log(`writer vs zarrita.js (same codec, same data, ${ROUNDS} rounds, medians): ${rows.map((r) => `${r.codecName} ${r.kind} ${(r.oz / r.ox).toFixed(2)}x`).join(", ")} — target >= 2.5x: ${worst >= 2.5 ? "met" : "NOT met"}`);

@@ -7,7 +7,6 @@ import type { FillValue } from "../zarr/fill.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { codec } from "../codecs/factory.js";
 import { Pipeline } from "../codecs/pipeline.js";
-import { bridgeCodec } from "./codec-bridge.js";
 import { WriteSpecError } from "./errors.js";
 
 export interface VariableEncoding {
@@ -35,25 +34,6 @@ export interface ResolvedCodecs {
   pipeline: Pipeline;
 }
 
-/** The kernels' codec factory; codecs it does not know yet (shuffle filter, crc32c) come from the bridge. */
-function kernelOrBridge(config: CodecConfig): Codec {
-  try {
-    return codec(config);
-  } catch (e) {
-    if (e instanceof CodecError && /unknown codec/.test(e.message)) {
-      const id = "id" in config ? config.id : (config as V3CodecConfig).name.replace(/^numcodecs\./, "");
-      if (id === "shuffle" || id === "crc32c") return bridgeCodec(config);
-    }
-    throw e;
-  }
-}
-
-let makeCodec: (config: CodecConfig) => Codec = kernelOrBridge;
-/** Swap the codec factory (the kernels' `codec()` once present). */
-export function setCodecFactory(f: (config: CodecConfig) => Codec): void {
-  makeCodec = f;
-}
-
 /** zarr-python 2's default compressor, with bitshuffle for 1-byte types. */
 export function defaultCompressor(dtype: DType): NumcodecsConfig {
   return { id: "blosc", cname: "lz4", clevel: 5, shuffle: dtypeInfo(dtype).size === 1 ? 2 : 1, blocksize: 0 };
@@ -65,7 +45,7 @@ function bytesCodec(dtype: DType): V3CodecConfig {
 
 function build(variable: string, config: CodecConfig): Codec {
   try {
-    return makeCodec(config);
+    return codec(config);
   } catch (e) {
     const what = "id" in config ? config.id : (config as V3CodecConfig).name;
     throw new WriteSpecError(`variable ${JSON.stringify(variable)}: codec ${JSON.stringify(what)}: ${e instanceof Error ? e.message : String(e)}`);

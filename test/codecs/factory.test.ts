@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Blosc, GZip, LZ4, Zlib, Zstd } from "numcodecs";
-import { CodecError, Pipeline, codec, type CodecConfig } from "../../src/codecs/index.js";
+import { CodecError, Pipeline, codec, type Codec, type CodecConfig } from "../../src/codecs/index.js";
 import { kernels } from "../../src/kernels/instance.js";
 import { smoothFloat32, textBytes } from "./corpus.js";
 
@@ -148,6 +148,31 @@ describe("Pipeline", () => {
     expect(v3.spanCapable).toBe(true);
     const out = await v3.encodeChunk(f);
     expect(Buffer.from(await new Blosc().decode(out.subarray(0, out.length - 4))).equals(Buffer.from(f.buffer))).toBe(true);
+  });
+
+  it("falls back to async encode for a stage with no span form (a user codec), leaving the arena as it was", async () => {
+    // A bytes->bytes codec with only an async encode: reverses the bytes (checkable, not a kernel).
+    const reverse: Codec = {
+      id: "test.reverse",
+      kind: "bytes-bytes",
+      async encode(d: ArrayBufferView) {
+        return new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice().reverse();
+      },
+      toV2: () => ({ id: "test.reverse" }),
+      toV3: () => ({ name: "test.reverse" }),
+    };
+    const f = smoothFloat32(30_000);
+    const p = new Pipeline([codec({ id: "shuffle", elementsize: 4 }), reverse, codec({ id: "lz4" })]);
+    expect(p.spanCapable).toBe(false);
+    const k = kernels();
+    const mark = k.arena.mark();
+    expect(() => p.encodeSpan(k, { ptr: k.arena.input(f), len: f.byteLength }, 4)).toThrow(CodecError);
+    k.arena.release(mark);
+    const out = await p.encodeChunk(f);
+    expect(k.arena.mark()).toBe(mark);
+    const unreversed = (await new LZ4().decode(out)).slice().reverse();
+    const shuffled = await codec({ id: "shuffle", elementsize: 4 }).encode(f);
+    expect(Buffer.from(unreversed).equals(Buffer.from(shuffled))).toBe(true);
   });
 
   it("rejects codecs out of zarr order", () => {
