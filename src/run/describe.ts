@@ -3,6 +3,8 @@
 import { Dataset } from "../model/dataset.js";
 import { dtypeInfo } from "../model/dtypes.js";
 import { datasetPartitionIndexers } from "../plan/partition.js";
+import type { VariableEncoding } from "../write/encoding.js";
+import { planningCollection } from "../write/sharding.js";
 
 export interface PlanReport {
   ranks: number;
@@ -29,8 +31,11 @@ function chunksIn(lengths: readonly number[], start: number, stop: number): numb
   return n;
 }
 
-export function describePlan(ds: Dataset, ranks: number, dims: readonly string[]): PlanReport {
-  const vars = Object.entries(ds.variables).filter(([, v]) => v.chunks !== null);
+/** `encoding`: the per-variable overrides given to initializeStore (sharded variables are planned on shards). */
+export function describePlan(ds: Dataset, ranks: number, dims: readonly string[], encoding?: Record<string, VariableEncoding>): PlanReport {
+  // The zarr chunk grid of each variable (shards where sharded): what the writer plans on and counts.
+  const grid = planningCollection(ds, encoding).variables;
+  const vars = Object.entries(ds.variables).filter(([, v]) => v.chunks !== null).map(([name, v]) => [name, { dims: v.dims, shape: v.shape, dtype: v.dtype, chunks: grid[name]!.chunks }] as const);
   const report: PlanReport = {
     ranks, dims: [...dims], variables: [], perRank: [], idle: [],
     spread: { minChunks: 0, maxChunks: 0, minBytes: 0, maxBytes: 0, imbalance: 1 },
@@ -39,7 +44,7 @@ export function describePlan(ds: Dataset, ranks: number, dims: readonly string[]
     report.variables.push({ name, dims: [...v.dims], shape: [...v.shape], chunks: v.chunks!.map((c) => c[0] ?? 0), dtype: v.dtype, perRank: [] });
   }
   for (let rank = 0; rank < ranks; rank++) {
-    const regions = datasetPartitionIndexers(ds, ranks, rank, dims);
+    const regions = datasetPartitionIndexers({ variables: grid }, ranks, rank, dims);
     let chunks = 0, bytes = 0;
     vars.forEach(([name, v], i) => {
       const region = regions[name] ?? null;

@@ -104,8 +104,11 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const writeOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) {
     if (v === undefined) continue;
-    if ((INIT_OPTIONS as readonly string[]).includes(k)) initOptions[k] = v;
-    else if (typeof v === "function") throw new TypeError(`writeAll: option ${k} is a function, which cannot be sent to worker threads`);
+    if ((INIT_OPTIONS as readonly string[]).includes(k)) {
+      initOptions[k] = v;
+      // Encoding overrides shape the schema and the plan (sharding): every rank needs them too.
+      if (k === "encoding") writeOptions[k] = v;
+    } else if (typeof v === "function") throw new TypeError(`writeAll: option ${k} is a function, which cannot be sent to worker threads`);
     else writeOptions[k] = v;
   }
   const url = moduleUrl(dataset, cwd);
@@ -113,7 +116,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   // Build the dataset here too: bad modules fail before any thread starts, and init needs it.
   const ds = (await loadDatasetExport(url, { exportName, check: isDataset })) as Dataset;
   // The plan is checked against the dataset (dims exist...) before anything is written.
-  const perRank = describePlan(ds, plan.ranks, plan.dims).perRank;
+  const perRank = describePlan(ds, plan.ranks, plan.dims, initOptions.encoding as never).perRank;
   const kv: KeyStore = resolveStore(store);
   const where = typeof store === "string" ? store : store.href;
   let recorded = await readPlan(kv, where);

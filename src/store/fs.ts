@@ -48,6 +48,36 @@ export class FileSystemStore implements Store {
     }
   }
 
+  /**
+   * Bytes `[offset, offset + length)` or the last `suffixLength` bytes of a key, as zarrita's stores read
+   * (zarrita needs it for sharded arrays: it reads a shard's index, then each inner chunk).
+   */
+  async getRange(key: string, range: { offset: number; length: number } | { suffixLength: number }): Promise<Uint8Array | undefined> {
+    let fh;
+    try {
+      fh = await open(this.path(key), "r");
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+    try {
+      const size = (await fh.stat()).size;
+      const [at, n] = "suffixLength" in range
+        ? [Math.max(0, size - range.suffixLength), Math.min(range.suffixLength, size)]
+        : [range.offset, Math.max(0, Math.min(range.length, size - range.offset))];
+      const out = new Uint8Array(n);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await fh.read(out, got, n - got, at + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === n ? out : out.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+  }
+
   async set(key: string, value: Uint8Array): Promise<void> {
     const file = this.path(key);
     const dir = dirname(file);

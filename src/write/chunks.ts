@@ -14,6 +14,7 @@ import { crc32c, crc32cPtr } from "../kernels/crc32c.js";
 import { chunkIndicesOf, contiguousOffset, sliceChunk, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
+import { writeBlockShards } from "./shards.js";
 
 const now = (): number => performance.now();
 export const fmtRegion = (r: readonly IndexRange[]): string => `[${r.map((x) => `${x.start}:${x.stop}`).join(", ")}]`;
@@ -222,7 +223,8 @@ function inTurn<T>(fn: () => Promise<T>): Promise<T> {
 /** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
 export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const offload = ctx.hooks?.offload;
-  if (offload?.accepts(ctx, v)) {
+  // Sharded variables are assembled on this thread (src/write/shards.ts), not offloaded chunk by chunk.
+  if (!v.shard && offload?.accepts(ctx, v)) {
     try {
       return await offload.writeBlock(ctx, v, block, cache);
     } catch (e) {
@@ -237,7 +239,7 @@ async function writeBlockHere(ctx: EngineContext, v: VariablePlan, block: IndexR
   const mark = ctx.k.arena.mark();
   try {
     const ptr = await computeBlock(ctx, v, block, cache);
-    return await writeBlockChunks(ctx, v, block, ptr);
+    return await (v.shard ? writeBlockShards(ctx, v, block, ptr) : writeBlockChunks(ctx, v, block, ptr));
   } catch (e) {
     if (e instanceof PartitionWriteError) throw e;
     throw new PartitionWriteError(v.name, fmtRegion(block), e);

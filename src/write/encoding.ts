@@ -18,6 +18,11 @@ export interface VariableEncoding {
   fillValue?: FillValue;
   /** v2 chunk key separator "." (default) or "/". */
   dimensionSeparator?: "." | "/";
+  /**
+   * zarr v3 sharding: the shard shape (elements per dim, a multiple of the variable's chunks, which become the
+   * inner chunks); `compressor`/`filters`/`codecs` beside it encode the inner chunks. See src/write/sharding.ts.
+   */
+  shards?: number[];
 }
 
 export interface ResolvedCodecs {
@@ -80,8 +85,11 @@ export function resolveCodecs(variable: string, dtype: DType, format: ZarrFormat
     const list = enc.codecs.map((c) => (typeof c === "string" ? { name: c } : c));
     const serialisers = list.filter((c) => c.name === "bytes");
     for (const c of list) {
-      if (c.name === "transpose" || c.name === "sharding_indexed") {
+      if (c.name === "transpose") {
         throw new WriteSpecError(`variable ${JSON.stringify(variable)}: codec ${c.name} is not supported by the writer`);
+      }
+      if (c.name === "sharding_indexed") {
+        throw new WriteSpecError(`variable ${JSON.stringify(variable)}: sharding_indexed must be the only codec of the list (nested sharding is not supported)`);
       }
     }
     if (serialisers.length > 1 || (serialisers.length === 1 && list[0]!.name !== "bytes")) {

@@ -12,3 +12,4 @@ export {
 } from "./schema.js";
 export { blocksOf } from "./blocks.js";
 export { dataArrayDataset } from "./accessors.js";
+export { planningCollection, type ShardPlan, type IndexLocation } from "./sharding.js";

@@ -11,6 +11,7 @@ import type { ZarrFormat } from "../zarr/keys.js";
 import type { ArraySpec } from "../zarr/metadata.js";
 import { resolveCodecs, type ResolvedCodecs, type VariableEncoding } from "./encoding.js";
 import { WriteSpecError } from "./errors.js";
+import { resolveSharding, wantsSharding, type ShardPlan } from "./sharding.js";
 
 export interface VariablePlan {
   name: string;
@@ -19,7 +20,10 @@ export interface VariablePlan {
   dtype: DType;
   /** Dask-style chunks, or null for an unchunked variable (written once by initializeStore). */
   chunks: readonly (readonly number[])[] | null;
+  /** The zarr chunk grid's chunk shape: what blocks, keys and regions are made of (the SHARD shape if sharded). */
   chunkShape: number[];
+  /** zarr v3 sharding: each grid chunk is a shard of inner chunks (src/write/shards.ts writes it). */
+  shard?: ShardPlan;
   isCoord: boolean;
   fillValue: FillValue;
   /** Value of edge-chunk padding and of "empty" chunks. */
@@ -99,10 +103,16 @@ export function planDataset(ds: Dataset, options: PlanOptions): DatasetPlan {
     const enc = { ...(v.encoding as VariableEncoding), ...(options.encoding?.[name] ?? {}) };
     const dtype = v.dtype;
     const chunks = v.chunks;
-    const chunkShape = chunks ? checkChunks(name, v.dims, chunks) : v.shape.map((s) => Math.max(s, 1));
+    let chunkShape = chunks ? checkChunks(name, v.dims, chunks) : v.shape.map((s) => Math.max(s, 1));
     const userFill = enc.fillValue !== undefined;
     const fillValue = userFill ? normalizeFillValue(dtype, enc.fillValue!, format, name) : defaultFillValue(dtype, format);
-    const codecs = resolveCodecs(name, dtype, format, enc);
+    let codecs: ResolvedCodecs, shard: ShardPlan | undefined;
+    if (wantsSharding(enc)) {
+      ({ shard, codecs } = resolveSharding(name, dtype, format, v.dims, v.shape, chunkShape, chunks !== null, enc));
+      chunkShape = shard.shardShape;
+    } else {
+      codecs = resolveCodecs(name, dtype, format, enc);
+    }
     const attrs: Record<string, unknown> = { ...v.attrs };
     for (const k of ["_ARRAY_DIMENSIONS", "_FillValue", "coordinates"]) {
       if (k in attrs) throw new WriteSpecError(`variable ${JSON.stringify(name)}: attribute ${k} is written by the writer; use encoding (fillValue) or coords instead`);
@@ -125,7 +135,10 @@ export function planDataset(ds: Dataset, options: PlanOptions): DatasetPlan {
       name, dims: v.dims, shape: v.shape, chunkShape, dtype, fillValue, attrs,
       compressor: codecs.compressor, filters: codecs.filters, codecs: codecs.codecs, separator,
     };
-    return { name, dims: v.dims, shape: v.shape, dtype, chunks, chunkShape, isCoord, fillValue, pad: padValue(dtype, fillValue), codecs, spec, source: v };
+    return {
+      name, dims: v.dims, shape: v.shape, dtype, chunks, chunkShape, isCoord, fillValue, pad: padValue(dtype, fillValue), codecs, spec, source: v,
+      ...(shard ? { shard } : {}),
+    };
   });
   const attrs: Record<string, unknown> = { ...ds.attrs };
   if ("coordinates" in attrs) throw new WriteSpecError(`dataset attribute "coordinates" is written by the writer from the dataset's coords`);

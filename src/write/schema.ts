@@ -21,6 +21,8 @@ export interface SchemaVariable {
   fillValue: unknown;
   codecs: unknown;
   separator: "." | "/";
+  /** Sharded variables only (absent otherwise): shard shape (= chunks), inner chunk shape, index location. */
+  shards?: { shape: number[]; chunks: number[]; indexLocation: "start" | "end" };
 }
 
 export interface Schema {
@@ -42,6 +44,7 @@ export function schemaOf(plan: DatasetPlan): Schema {
       fillValue: JSON.parse(toJson(fillValueJson(v.dtype, v.fillValue), 0)),
       codecs: plan.format === 2 ? { compressor: v.codecs.compressor, filters: v.codecs.filters } : v.codecs.codecs,
       separator: v.spec.separator ?? (plan.format === 2 ? "." : "/"),
+      ...(v.shard ? { shards: { shape: [...v.shard.shardShape], chunks: [...v.shard.innerShape], indexLocation: v.shard.indexLocation } } : {}),
     };
   }
   return { xpartition: 1, zarrFormat: plan.format, consolidated: plan.consolidated, variables };
@@ -74,8 +77,8 @@ export function schemaDifferences(recorded: Schema, current: Schema): string[] {
   for (const name of Object.keys(cv)) {
     const a = rv[name], b = cv[name];
     if (!a || !b) continue;
-    for (const k of Object.keys(b) as (keyof SchemaVariable)[]) {
-      if (canon(a[k]) !== canon(b[k])) out.push(`variable ${JSON.stringify(name)} ${k}: initialised ${canon(a[k])}, this dataset ${canon(b[k])}`);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof SchemaVariable>) {
+      if (canon(a[k]) !== canon(b[k])) out.push(`variable ${JSON.stringify(name)} ${k}: initialised ${canon(a[k]) ?? "none"}, this dataset ${canon(b[k]) ?? "none"}`);
     }
   }
   return out;

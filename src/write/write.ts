@@ -14,6 +14,7 @@ import { engine, fmtRegion, writeBlock, type EngineHooks } from "./chunks.js";
 import { openStore } from "./initialize.js";
 import { RankOffload } from "../run/encode-pool.js";
 import { planDataset, type VariablePlan } from "./plan.js";
+import { planningCollection } from "./sharding.js";
 import { assertSchemaMatches, planFingerprint, readSchema, recordKey, schemaOf } from "./schema.js";
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
@@ -71,7 +72,8 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   const t0 = performance.now();
   const { ranks, dims, rank } = options ?? ({} as PartitionOptions);
   // Plan first: bad ranks/rank/dims are errors before the store is even read.
-  const regions = datasetPartitionIndexers(ds, ranks, rank, dims);
+  // On each variable's zarr chunk grid: for sharded variables the SHARD grid, so no two ranks share a shard.
+  const regions = datasetPartitionIndexers(planningCollection(ds, options.encoding), ranks, rank, dims);
   const budget0 = checkPositive("memoryBudget", options.memoryBudget, DEFAULT_MEMORY_BUDGET);
   const storeConcurrency = checkPositive("storeConcurrency", options.storeConcurrency, 8);
   const threads = checkPositive("concurrency", options.concurrency, 1);
@@ -105,7 +107,8 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   const budgetFor = (vs: VariablePlan[]): number => {
     const chunk = Math.max(...vs.map((v) => v.chunkShape.reduce((p, c) => p * c, dtypeInfo(v.dtype).size)));
     if (chunk > budget0) {
-      warn(`xpartition: a chunk of ${vs.map((v) => v.name).join(", ")} is ${chunk} bytes, more than memoryBudget ${budget0}: using one chunk per block`);
+      const what = vs.some((v) => v.shard) ? "shard" : "chunk";
+      warn(`xpartition: a ${what} of ${vs.map((v) => v.name).join(", ")} is ${chunk} bytes, more than memoryBudget ${budget0}: using one ${what} per block`);
       return chunk;
     }
     return budget0;

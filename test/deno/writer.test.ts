@@ -42,3 +42,29 @@ Deno.test("write a zarr v3 store to the filesystem under Deno and read it back w
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a sharded zarr v3 variable written to the filesystem under Deno reads back with zarrita (getRange)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "xp-deno-shard-" });
+  try {
+    const values = Float32Array.from({ length: 9 * 7 }, (_, i) => (i % 5 === 0 ? 0 : i * 0.25));
+    const ds = new Dataset({
+      dataVars: {
+        s: {
+          dims: ["t", "x"],
+          data: fromArray(values, [9, 7], { chunks: [2, 3] }),
+          encoding: { shards: [4, 6], codecs: [{ name: "zstd", configuration: { level: 1, checksum: false } }] },
+        },
+      },
+    });
+    const path = `${dir}/sharded.zarr`;
+    await initializeStore(ds, path, { zarrFormat: 3 });
+    for (let r = 0; r < 2; r++) await writePartition(ds, path, { ranks: 2, dims: ["t"], rank: r });
+    const store = await zarr.withConsolidatedMetadata(new FileSystemStore(path) as never, { format: "v3" });
+    const s = await zarr.get(await zarr.open((await zarr.open(store, { kind: "group" })).resolve("s"), { kind: "array" }));
+    if (Array.from(s.data as Float32Array).join() !== Array.from(values).join()) throw new Error("sharded values differ");
+    const meta = JSON.parse(await Deno.readTextFile(`${path}/s/zarr.json`));
+    if (meta.codecs[0].name !== "sharding_indexed" || meta.chunk_grid.configuration.chunk_shape.join() !== "4,6") throw new Error("not sharded");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

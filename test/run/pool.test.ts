@@ -56,6 +56,21 @@ describe("writeAll", () => {
     expect((await storeStatus(store)).missing).toEqual([]);
   });
 
+  it("with a sharding encoding override: planned and counted on shards, same store as in-process ranks", async () => {
+    const encoding = { a: { shards: [4, 10] } };
+    const ds = (await (await import(fixture)).default()) as Dataset;
+    const ref = join(dir, "sharded-ref");
+    await initializeStore(ds, ref, { encoding });
+    for (let rank = 0; rank < 3; rank++) await writePartition(ds, ref, { ranks: 3, dims: ["time"], rank, encoding });
+    const store = join(dir, "sharded");
+    const events: WriteAllProgress[] = [];
+    await writeAll({ dataset: fixture, store, ranks: 3, dims: ["time"], workers: 2, encoding, onProgress: (p) => events.push(p) });
+    expect(snapshot(store)).toEqual(snapshot(ref));
+    // a: 3 shards, b: 3 chunks.
+    expect(events.at(-1)!).toMatchObject({ event: "end", chunksDone: 6, chunksTotal: 6 });
+    expect(JSON.parse(readFileSync(join(store, "a", "zarr.json"), "utf8")).codecs[0].name).toBe("sharding_indexed");
+  });
+
   it("a failing rank is reported; resume writes only the missing ranks", async () => {
     const store = join(dir, "fail");
     process.env.XP_FAIL_TIME_START = "4"; // rank 1 of 3 over time computes time 4:8 (workers inherit env)

@@ -25,6 +25,16 @@ describe("FileSystemStore", () => {
     expect(readdirSync(join(dir, "a")).some((f) => f.includes("xptmp"))).toBe(false);
   });
 
+  it("getRange reads a byte range or a suffix (zarrita's shape, for sharded arrays); missing keys are undefined", async () => {
+    const s = new FileSystemStore(tmp());
+    await s.set("/a/c/0", Uint8Array.from({ length: 50 }, (_, i) => i));
+    expect(Array.from((await s.getRange("/a/c/0", { offset: 3, length: 4 }))!)).toEqual([3, 4, 5, 6]);
+    expect(Array.from((await s.getRange("/a/c/0", { suffixLength: 3 }))!)).toEqual([47, 48, 49]);
+    expect(Array.from((await s.getRange("/a/c/0", { offset: 48, length: 10 }))!)).toEqual([48, 49]);
+    expect((await s.getRange("/a/c/0", { suffixLength: 80 }))!.length).toBe(50);
+    expect(await s.getRange("/a/c/9", { suffixLength: 4 })).toBeUndefined();
+  });
+
   it("overwrites atomically and durably", async () => {
     const s = new FileSystemStore(tmp(), { durable: true });
     await s.set("/k", new Uint8Array(10).fill(1));

@@ -1,0 +1,123 @@
+// Writing the shards of a block (zarr v3 `sharding_indexed`, FORMATS.md §3.2): per shard, slice each inner chunk
+// out of the computed block with the WASM ChunkSlicer (edge chunks padded with the fill value), encode it with
+// the inner pipeline, concatenate, append (or prepend) the index — (offset, nbytes) as u64 LE per inner chunk in
+// C order, then its CRC-32C — and store the shard with one atomic set. Inner chunks wholly outside the array,
+// and with writeEmptyChunks false those equal to the fill value, are left out (index entry 2^64-1, 2^64-1); a
+// shard with no inner chunk left is not written (a stale one is deleted).
+import { crc32c } from "../kernels/crc32c.js";
+import { ChunkSlicer } from "../kernels/slice.js";
+import { dtypeInfo, patternWords } from "../model/dtypes.js";
+import type { IndexRange } from "../plan/blocks.js";
+import { chunkKey } from "../zarr/keys.js";
+import { chunkIndicesOf } from "./blocks.js";
+import { chunkHashOfCrc, type EngineContext } from "./chunks.js";
+import type { VariablePlan } from "./plan.js";
+import type { ShardPlan } from "./sharding.js";
+
+const now = (): number => performance.now();
+const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
+const TWO32 = 2 ** 32;
+
+/** Bytes of the encoded index: 16 per inner chunk, plus the CRC-32C. */
+export function indexSize(s: ShardPlan): number {
+  return 16 * prod(s.perShard) + (s.indexCrc ? 4 : 0);
+}
+
+/**
+ * Assemble a shard from its encoded inner chunks (C order within the shard; null = empty) as the spec lays it
+ * out. Inner chunks are stored in C order; readers rely on the index only.
+ */
+export function assembleShard(s: ShardPlan, pieces: readonly (Uint8Array | null)[]): Uint8Array {
+  const n = pieces.length;
+  const isize = indexSize(s);
+  let total = 0;
+  for (const p of pieces) if (p) total += p.length;
+  const out = new Uint8Array(total + isize);
+  const start = s.indexLocation === "start";
+  const indexAt = start ? 0 : total;
+  const dv = new DataView(out.buffer, out.byteOffset + indexAt, 16 * n);
+  let at = start ? isize : 0;
+  for (let i = 0; i < n; i++) {
+    const p = pieces[i];
+    if (!p) {
+      out.fill(0xff, indexAt + 16 * i, indexAt + 16 * i + 16);
+      continue;
+    }
+    out.set(p, at);
+    // u64 little-endian as two u32 words (offsets stay below 2^53).
+    dv.setUint32(16 * i, at % TWO32, true);
+    dv.setUint32(16 * i + 4, Math.floor(at / TWO32), true);
+    dv.setUint32(16 * i + 8, p.length % TWO32, true);
+    dv.setUint32(16 * i + 12, Math.floor(p.length / TWO32), true);
+    at += p.length;
+  }
+  if (s.indexCrc) {
+    const crc = crc32c(out.subarray(indexAt, indexAt + 16 * n));
+    new DataView(out.buffer, out.byteOffset + indexAt + 16 * n, 4).setUint32(0, crc >>> 0, true);
+  }
+  return out;
+}
+
+/** Slice, encode, assemble and store every shard of a block already in WASM memory at `ptr`. */
+export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, block: IndexRange[], ptr: number): Promise<number> {
+  const s = v.shard!;
+  const { k, ops, pool, tally } = ctx;
+  const info = dtypeInfo(v.dtype);
+  const innerElems = prod(s.innerShape);
+  const innerBytes = innerElems * info.size;
+  const pad = patternWords(v.dtype, v.pad);
+  const blockRef = { ptr, shape: block.map((r) => r.stop - r.start), origin: block.map((r) => r.start) };
+  const slicer = new ChunkSlicer({ arrayShape: v.shape, chunkShape: s.innerShape, dtype: v.dtype, fillValue: v.pad });
+  const nd = s.perShard.length;
+  const n = prod(s.perShard);
+  const pipeline = s.inner.pipeline;
+  let written = 0;
+  for (const sidx of chunkIndicesOf(block, v.chunkShape)) {
+    ctx.hooks?.signal?.throwIfAborted();
+    const t0 = now();
+    const key = chunkKey(3, v.name, sidx, v.spec.separator);
+    const pieces: (Uint8Array | null)[] = new Array(n).fill(null);
+    const local = new Array<number>(nd).fill(0);
+    let raw = 0, present = 0;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) {
+        for (let d = nd - 1; d >= 0; d--) {
+          if (++local[d]! < s.perShard[d]!) break;
+          local[d] = 0;
+        }
+      }
+      const g = local.map((l, d) => sidx[d]! * s.perShard[d]! + l);
+      if (g.some((c, d) => c * s.innerShape[d]! >= v.shape[d]!)) continue; // wholly outside the array
+      const mark = k.arena.mark();
+      try {
+        const cptr = k.arena.alloc(innerBytes);
+        slicer.sliceInto(blockRef, g, cptr, k);
+        if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, innerElems, info.size, pad[0], pad[1]) !== 0) continue;
+        if (pipeline.spanCapable) {
+          const span = pipeline.encodeSpan(k, { ptr: cptr, len: innerBytes }, info.size);
+          pieces[i] = k.u8.slice(span.ptr, span.ptr + span.len);
+        } else {
+          pieces[i] = await pipeline.encodeChunk({ ptr: cptr, len: innerBytes }, info.size);
+        }
+        raw += innerBytes;
+        present++;
+      } finally {
+        k.arena.release(mark);
+      }
+    }
+    if (present === 0) {
+      tally.skippedEmpty++;
+      tally.encodeSeconds += (now() - t0) / 1000;
+      await pool.add(() => ops.delete(key));
+      continue;
+    }
+    const shard = assembleShard(s, pieces);
+    const crc = crc32c(shard);
+    tally.addHashed(raw, shard.length, chunkHashOfCrc(key, shard.length, crc));
+    tally.encodeSeconds += (now() - t0) / 1000;
+    ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: shard.length });
+    await pool.add(() => ops.set(key, shard));
+    written++;
+  }
+  return written;
+}
