@@ -268,123 +268,159 @@ export function writeHuffTree(op: usize, table: usize, maxSym: u32, maxBits: u32
   return 1 + ((last + 1) >> 1);
 }
 
-/** Encode `n` literals at `src` as one backward stream at `op` with `table`; returns the stream's byte size. */
-export function huffStream(op: usize, src: usize, n: usize, table: usize): usize {
+// Stream encoding (libzstd's HUF_addBits "fast" form): each symbol's entry is one u64, code << (64 - nbBits) |
+// nbBits. The container fills from the top: `acc = (acc >> e) | e` (wasm shifts use the low 6 bits, i.e.
+// nbBits; the low byte's copy of nbBits is garbage below the valid bits) and `pos += e` (only its low byte,
+// the pending bit count, is meaningful). Three ALU operations per symbol instead of five.
+const celt: usize = memory.data(256 * 8, 64);
+
+/** Fill the stream table from `table` (code << 8 | nbBits) for symbols 0..maxSym. */
+export function huffPrepare(table: usize, maxSym: u32): void {
+  for (let s: u32 = 0; s <= maxSym; s++) {
+    let t = load<u32>(table + (<usize>s << 2));
+    let nb = <u64>(t & 255);
+    store<u64>(celt + (<usize>s << 3), nb ? ((<u64>(t >> 8)) << (64 - nb)) | nb : 0);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function elt(src: usize, i: usize): u64 {
+  return load<u64>(celt + (<usize>load<u8>(src + i) << 3));
+}
+
+/** Write the top `pos & 255` bits of `acc` at `p`; returns the new p (the caller keeps pos & 7). */
+// @ts-ignore: decorator
+@inline function flush(p: usize, acc: u64, pos: u64): usize {
+  let nb = pos & 255;
+  store<u64>(p, acc >> (64 - nb));
+  return p + <usize>(nb >> 3);
+}
+
+/** Close a stream (end mark, last partial byte); returns its end. */
+// @ts-ignore: decorator
+@inline function close(p: usize, acc: u64, pos: u64): usize {
+  acc = (acc >> 1) | (<u64>1 << 63);
+  let nb = (pos & 7) + 1;
+  store<u64>(p, acc >> (64 - nb));
+  return p + <usize>((nb + 7) >> 3);
+}
+
+/** Encode `n` literals at `src` as one backward stream at `op` (huffPrepare first); returns its byte size. */
+export function huffStream(op: usize, src: usize, n: usize): usize {
   let acc: u64 = 0;
-  let bits: u64 = 0;
+  let pos: u64 = 0;
   let p = op;
   let i = n;
   // Odd symbols first so that the main loop handles groups of four.
   while (i & 3) {
     i--;
-    let e = load<u32>(table + (<usize>load<u8>(src + i) << 2));
-    acc |= (<u64>(e >> 8)) << bits;
-    bits += <u64>(e & 255);
+    let e = elt(src, i);
+    acc = (acc >> e) | e;
+    pos += e;
   }
-  store<u64>(p, acc);
-  p += <usize>(bits >> 3);
-  acc >>= bits & 56;
-  bits &= 7;
+  p = flush(p, acc, pos);
+  pos &= 7;
   while (i > 0) {
     i -= 4;
-    let w = load<u32>(src + i);
-    let e3 = load<u32>(table + (<usize>(w >> 24) << 2));
-    let e2 = load<u32>(table + (<usize>((w >> 16) & 255) << 2));
-    let e1 = load<u32>(table + (<usize>((w >> 8) & 255) << 2));
-    let e0 = load<u32>(table + (<usize>(w & 255) << 2));
-    acc |= (<u64>(e3 >> 8)) << bits;
-    bits += <u64>(e3 & 255);
-    acc |= (<u64>(e2 >> 8)) << bits;
-    bits += <u64>(e2 & 255);
-    acc |= (<u64>(e1 >> 8)) << bits;
-    bits += <u64>(e1 & 255);
-    acc |= (<u64>(e0 >> 8)) << bits;
-    bits += <u64>(e0 & 255);
-    store<u64>(p, acc);
-    p += <usize>(bits >> 3);
-    acc >>= bits & 56;
-    bits &= 7;
+    let e3 = elt(src, i + 3);
+    acc = (acc >> e3) | e3;
+    pos += e3;
+    let e2 = elt(src, i + 2);
+    acc = (acc >> e2) | e2;
+    pos += e2;
+    let e1 = elt(src, i + 1);
+    acc = (acc >> e1) | e1;
+    pos += e1;
+    let e0 = elt(src, i);
+    acc = (acc >> e0) | e0;
+    pos += e0;
+    p = flush(p, acc, pos);
+    pos &= 7;
   }
-  acc |= (<u64>1) << bits;
-  bits++;
-  store<u64>(p, acc);
-  p += <usize>((bits + 7) >> 3);
-  return p - op;
+  return close(p, acc, pos) - op;
 }
 
 /**
- * Two streams of `n` literals each (at `srcA`, `srcB`) encoded in one interleaved loop (two independent
- * dependency chains); stream A goes to `opA`, stream B to `opB`. Returns sizeA | sizeB << 32.
+ * Two streams (`nA` literals at `srcA`, `nB` at `srcB`, 0 <= nA - nB <= 3) encoded in one interleaved loop (two
+ * independent dependency chains); stream A goes to `opA`, stream B to `opB`. Returns sizeA | sizeB << 32.
  */
-export function huffStream2(opA: usize, srcA: usize, opB: usize, srcB: usize, n: usize, table: usize): u64 {
+export function huffStream2(opA: usize, srcA: usize, nA: usize, opB: usize, srcB: usize, nB: usize): u64 {
   let accA: u64 = 0;
-  let bitsA: u64 = 0;
+  let posA: u64 = 0;
   let pA = opA;
   let accB: u64 = 0;
-  let bitsB: u64 = 0;
+  let posB: u64 = 0;
   let pB = opB;
-  let i = n;
-  while (i & 3) {
-    i--;
-    let ea = load<u32>(table + (<usize>load<u8>(srcA + i) << 2));
-    accA |= (<u64>(ea >> 8)) << bitsA;
-    bitsA += <u64>(ea & 255);
-    let eb = load<u32>(table + (<usize>load<u8>(srcB + i) << 2));
-    accB |= (<u64>(eb >> 8)) << bitsB;
-    bitsB += <u64>(eb & 255);
+  let iA = nA;
+  let iB = nB;
+  while (iA & 3) {
+    iA--;
+    let e = elt(srcA, iA);
+    accA = (accA >> e) | e;
+    posA += e;
   }
-  store<u64>(pA, accA);
-  pA += <usize>(bitsA >> 3);
-  accA >>= bitsA & 56;
-  bitsA &= 7;
-  store<u64>(pB, accB);
-  pB += <usize>(bitsB >> 3);
-  accB >>= bitsB & 56;
-  bitsB &= 7;
-  while (i > 0) {
-    i -= 4;
-    let wa = load<u32>(srcA + i);
-    let wb = load<u32>(srcB + i);
-    let a3 = load<u32>(table + (<usize>(wa >> 24) << 2));
-    let b3 = load<u32>(table + (<usize>(wb >> 24) << 2));
-    let a2 = load<u32>(table + (<usize>((wa >> 16) & 255) << 2));
-    let b2 = load<u32>(table + (<usize>((wb >> 16) & 255) << 2));
-    accA |= (<u64>(a3 >> 8)) << bitsA;
-    bitsA += <u64>(a3 & 255);
-    accB |= (<u64>(b3 >> 8)) << bitsB;
-    bitsB += <u64>(b3 & 255);
-    let a1 = load<u32>(table + (<usize>((wa >> 8) & 255) << 2));
-    let b1 = load<u32>(table + (<usize>((wb >> 8) & 255) << 2));
-    accA |= (<u64>(a2 >> 8)) << bitsA;
-    bitsA += <u64>(a2 & 255);
-    accB |= (<u64>(b2 >> 8)) << bitsB;
-    bitsB += <u64>(b2 & 255);
-    let a0 = load<u32>(table + (<usize>(wa & 255) << 2));
-    let b0 = load<u32>(table + (<usize>(wb & 255) << 2));
-    accA |= (<u64>(a1 >> 8)) << bitsA;
-    bitsA += <u64>(a1 & 255);
-    accB |= (<u64>(b1 >> 8)) << bitsB;
-    bitsB += <u64>(b1 & 255);
-    accA |= (<u64>(a0 >> 8)) << bitsA;
-    bitsA += <u64>(a0 & 255);
-    accB |= (<u64>(b0 >> 8)) << bitsB;
-    bitsB += <u64>(b0 & 255);
-    store<u64>(pA, accA);
-    pA += <usize>(bitsA >> 3);
-    accA >>= bitsA & 56;
-    bitsA &= 7;
-    store<u64>(pB, accB);
-    pB += <usize>(bitsB >> 3);
-    accB >>= bitsB & 56;
-    bitsB &= 7;
+  while (iB & 3) {
+    iB--;
+    let e = elt(srcB, iB);
+    accB = (accB >> e) | e;
+    posB += e;
   }
-  accA |= (<u64>1) << bitsA;
-  bitsA++;
-  store<u64>(pA, accA);
-  pA += <usize>((bitsA + 7) >> 3);
-  accB |= (<u64>1) << bitsB;
-  bitsB++;
-  store<u64>(pB, accB);
-  pB += <usize>((bitsB + 7) >> 3);
+  pA = flush(pA, accA, posA);
+  posA &= 7;
+  pB = flush(pB, accB, posB);
+  posB &= 7;
+  if (iA > iB) {
+    // nA - nB in 1..3 and nB's remainder larger than nA's: one group of four more in A.
+    iA -= 4;
+    let e3 = elt(srcA, iA + 3);
+    accA = (accA >> e3) | e3;
+    posA += e3;
+    let e2 = elt(srcA, iA + 2);
+    accA = (accA >> e2) | e2;
+    posA += e2;
+    let e1 = elt(srcA, iA + 1);
+    accA = (accA >> e1) | e1;
+    posA += e1;
+    let e0 = elt(srcA, iA);
+    accA = (accA >> e0) | e0;
+    posA += e0;
+    pA = flush(pA, accA, posA);
+    posA &= 7;
+  }
+  // Now iA == iB, a multiple of 4.
+  let dB = srcB - srcA;
+  while (iA > 0) {
+    iA -= 4;
+    let a3 = elt(srcA, iA + 3);
+    let b3 = elt(srcA + dB, iA + 3);
+    accA = (accA >> a3) | a3;
+    posA += a3;
+    accB = (accB >> b3) | b3;
+    posB += b3;
+    let a2 = elt(srcA, iA + 2);
+    let b2 = elt(srcA + dB, iA + 2);
+    accA = (accA >> a2) | a2;
+    posA += a2;
+    accB = (accB >> b2) | b2;
+    posB += b2;
+    let a1 = elt(srcA, iA + 1);
+    let b1 = elt(srcA + dB, iA + 1);
+    accA = (accA >> a1) | a1;
+    posA += a1;
+    accB = (accB >> b1) | b1;
+    posB += b1;
+    let a0 = elt(srcA, iA);
+    let b0 = elt(srcA + dB, iA);
+    accA = (accA >> a0) | a0;
+    posA += a0;
+    accB = (accB >> b0) | b0;
+    posB += b0;
+    pA = flush(pA, accA, posA);
+    posA &= 7;
+    pB = flush(pB, accB, posB);
+    posB &= 7;
+  }
+  pA = close(pA, accA, posA);
+  pB = close(pB, accB, posB);
   return <u64>(pA - opA) | (<u64>(pB - opB) << 32);
 }

@@ -1,6 +1,6 @@
 // Literals section (FORMATS.md §7.4, §7.16): raw, RLE, Huffman with a new tree, or treeless (the previous
 // block's tree) — whichever libzstd's rules pick, Huffman only when it saves enough.
-import { buildHuffTable, writeHuffTree, huffStream, huffStream2, huffEstimate, huffValid } from "./huffman";
+import { buildHuffTable, writeHuffTree, huffPrepare, huffStream, huffStream2, huffEstimate, huffValid } from "./huffman";
 
 const count: usize = memory.data(4 * 256 * 4, 64);
 // Streams 2 and 4 are encoded next to 1 and 3 in one interleaved loop, into here, then moved into place.
@@ -78,17 +78,25 @@ function histogram(src: usize, n: usize): void {
   let c3 = count + 3072;
   let p = src;
   let end = src + n;
-  while (p + 4 <= end) {
-    let w = load<u32>(p);
-    let a = c0 + ((w & 255) << 2);
+  // Byte loads with constant offsets: no shift/mask per byte.
+  while (p + 8 <= end) {
+    let a = c0 + (<usize>load<u8>(p) << 2);
     store<u32>(a, load<u32>(a) + 1);
-    let b = c1 + (((w >> 8) & 255) << 2);
+    let b = c1 + (<usize>load<u8>(p, 1) << 2);
     store<u32>(b, load<u32>(b) + 1);
-    let c = c2 + (((w >> 16) & 255) << 2);
+    let c = c2 + (<usize>load<u8>(p, 2) << 2);
     store<u32>(c, load<u32>(c) + 1);
-    let d = c3 + ((w >> 24) << 2);
+    let d = c3 + (<usize>load<u8>(p, 3) << 2);
     store<u32>(d, load<u32>(d) + 1);
-    p += 4;
+    a = c0 + (<usize>load<u8>(p, 4) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    b = c1 + (<usize>load<u8>(p, 5) << 2);
+    store<u32>(b, load<u32>(b) + 1);
+    c = c2 + (<usize>load<u8>(p, 6) << 2);
+    store<u32>(c, load<u32>(c) + 1);
+    d = c3 + (<usize>load<u8>(p, 7) << 2);
+    store<u32>(d, load<u32>(d) + 1);
+    p += 8;
   }
   while (p < end) {
     let a = c0 + (<usize>load<u8>(p) << 2);
@@ -139,31 +147,25 @@ export function writeLiterals(op: usize, src: usize, n: usize): usize {
   }
   if (type == 2 && treeSize == 0) return writeRaw(op, src, n);
   p += treeSize;
+  huffPrepare(table, maxSym);
   if (single) {
-    p += huffStream(p, src, n, table);
+    p += huffStream(p, src, n);
   } else {
     let seg = (n + 3) >> 2;
     let jt = p;
     p += 6;
-    let r = huffStream2(p, src, streamTmp, src + seg, seg, table);
+    let r = huffStream2(p, src, seg, streamTmp, src + seg, seg);
     let s1 = <usize>(<u32>r);
     let s2 = <usize>(r >> 32);
     p += s1;
     memory.copy(p, streamTmp, s2);
     p += s2;
-    let s3: usize;
-    if (n - 3 * seg == seg) {
-      r = huffStream2(p, src + 2 * seg, streamTmp + STREAM_TMP_HALF, src + 3 * seg, seg, table);
-      s3 = <usize>(<u32>r);
-      let s4 = <usize>(r >> 32);
-      p += s3;
-      memory.copy(p, streamTmp + STREAM_TMP_HALF, s4);
-      p += s4;
-    } else {
-      s3 = huffStream(p, src + 2 * seg, seg, table);
-      p += s3;
-      p += huffStream(p, src + 3 * seg, n - 3 * seg, table);
-    }
+    r = huffStream2(p, src + 2 * seg, seg, streamTmp + STREAM_TMP_HALF, src + 3 * seg, n - 3 * seg);
+    let s3 = <usize>(<u32>r);
+    let s4 = <usize>(r >> 32);
+    p += s3;
+    memory.copy(p, streamTmp + STREAM_TMP_HALF, s4);
+    p += s4;
     store<u16>(jt, <u16>s1);
     store<u16>(jt, <u16>s2, 2);
     store<u16>(jt, <u16>s3, 4);

@@ -108,12 +108,16 @@ export function fastBlock(istart: usize, iend: usize): usize {
   let prime = hashPrime;
   let hbits = <u64>(64 - hashLog);
   let table = hashTable;
-  let baseIdx = idxBase;
   let fsrc = frameSrc;
+  // Index of pointer q is q - base (u32 arithmetic wraps as wasm32 pointers do); position of index i is base + i.
+  let base = fsrc - <usize>idxBase;
   let ilimit = iend - 8;
   let anchor = istart;
   let ip0 = istart;
   if (ip0 == fsrc) ip0++;
+  // Candidates below lowIdx are outside the frame or farther than MAX_DIST from some position of this block.
+  let lowIdx = idxBase;
+  if (<u32>(iend - fsrc) > MAX_DIST) lowIdx = <u32>(iend - base) - MAX_DIST;
   // Repeat offsets usable from this block's start (a larger one would reach before the frame).
   let maxRep = <u32>(ip0 - fsrc);
   if (maxRep > MAX_DIST) maxRep = MAX_DIST;
@@ -138,9 +142,8 @@ export function fastBlock(istart: usize, iend: usize): usize {
     let found = 0; // 1 = new offset at ip0 (mIdx), 2 = repeat at ip0
     let cur0: u32 = 0;
     do {
-      let lowIdx = <u32>(ip0 - fsrc) > MAX_DIST ? baseIdx + <u32>(ip0 - fsrc) - MAX_DIST : baseIdx;
       let rval = load<u32>(ip2 - r1);
-      cur0 = baseIdx + <u32>(ip0 - fsrc);
+      cur0 = <u32>(ip0 - base);
       store<u32>(table + (h0 << 2), cur0);
       if ((load<u32>(ip2) == rval) & (r1 > 0)) {
         ip0 = ip2;
@@ -150,12 +153,12 @@ export function fastBlock(istart: usize, iend: usize): usize {
         matchPos -= back;
         mLen = back + 4;
         offBase = 1;
-        store<u32>(table + (h1 << 2), baseIdx + <u32>(ip1 - fsrc));
+        store<u32>(table + (h1 << 2), <u32>(ip1 - base));
         found = 2;
         break;
       }
-      if (mIdx >= lowIdx && load<u32>(fsrc + <usize>(mIdx - baseIdx)) == load<u32>(ip0)) {
-        store<u32>(table + (h1 << 2), baseIdx + <u32>(ip1 - fsrc));
+      if (mIdx >= lowIdx && load<u32>(base + <usize>mIdx) == load<u32>(ip0)) {
+        store<u32>(table + (h1 << 2), <u32>(ip1 - base));
         found = 1;
         break;
       }
@@ -165,10 +168,10 @@ export function fastBlock(istart: usize, iend: usize): usize {
       ip0 = ip1;
       ip1 = ip2;
       ip2 = ip3;
-      cur0 = baseIdx + <u32>(ip0 - fsrc);
+      cur0 = <u32>(ip0 - base);
       store<u32>(table + (h0 << 2), cur0);
-      if (mIdx >= lowIdx && load<u32>(fsrc + <usize>(mIdx - baseIdx)) == load<u32>(ip0)) {
-        if (step <= 4) store<u32>(table + (h1 << 2), baseIdx + <u32>(ip1 - fsrc));
+      if (mIdx >= lowIdx && load<u32>(base + <usize>mIdx) == load<u32>(ip0)) {
+        if (step <= 4) store<u32>(table + (h1 << 2), <u32>(ip1 - base));
         found = 1;
         break;
       }
@@ -186,7 +189,7 @@ export function fastBlock(istart: usize, iend: usize): usize {
     } while (ip3 < ilimit);
     if (found == 0) break;
     if (found == 1) {
-      matchPos = fsrc + <usize>(mIdx - baseIdx);
+      matchPos = base + <usize>mIdx;
       r2 = r1;
       r1 = <u32>(ip0 - matchPos);
       offBase = r1 + 3;
@@ -202,15 +205,15 @@ export function fastBlock(istart: usize, iend: usize): usize {
     ip0 += mLen;
     anchor = ip0;
     if (ip0 <= ilimit) {
-      store<u32>(table + (hashAt(fsrc + <usize>(cur0 + 2 - baseIdx), shift, prime, hbits) << 2), cur0 + 2);
-      store<u32>(table + (hashAt(ip0 - 2, shift, prime, hbits) << 2), baseIdx + <u32>(ip0 - 2 - fsrc));
+      store<u32>(table + (hashAt(base + <usize>(cur0 + 2), shift, prime, hbits) << 2), cur0 + 2);
+      store<u32>(table + (hashAt(ip0 - 2, shift, prime, hbits) << 2), <u32>(ip0 - 2 - base));
       if (r2 > 0) {
         while (ip0 <= ilimit && load<u32>(ip0) == load<u32>(ip0 - r2)) {
           let rl = countMatch(ip0 + 4, ip0 + 4 - r2, iend) + 4;
           let t = r2;
           r2 = r1;
           r1 = t;
-          store<u32>(table + (hashAt(ip0, shift, prime, hbits) << 2), baseIdx + <u32>(ip0 - fsrc));
+          store<u32>(table + (hashAt(ip0, shift, prime, hbits) << 2), <u32>(ip0 - base));
           storeSeq(anchor, 0, 1, rl, iend);
           ip0 += rl;
           anchor = ip0;
