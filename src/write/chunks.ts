@@ -232,8 +232,7 @@ function inTurn<T>(fn: () => Promise<T>): Promise<T> {
 /** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
 export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const offload = ctx.hooks?.offload;
-  // Sharded variables are assembled on this thread (src/write/shards.ts), not offloaded chunk by chunk.
-  if (!v.shard && offload?.accepts(ctx, v)) {
+  if (offload?.accepts(ctx, v)) {
     try {
       return await offload.writeBlock(ctx, v, block, cache);
     } catch (e) {

@@ -19,8 +19,11 @@ const now = (): number => performance.now();
 const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
 const TWO32 = 2 ** 32;
 
+/** What the byte layout of a shard depends on (also sent to encode threads). */
+export type ShardLayout = Pick<ShardPlan, "perShard" | "indexCrc" | "indexLocation">;
+
 /** Bytes of the encoded index: 16 per inner chunk, plus the CRC-32C. */
-export function indexSize(s: ShardPlan): number {
+export function indexSize(s: ShardLayout): number {
   return 16 * prod(s.perShard) + (s.indexCrc ? 4 : 0);
 }
 
@@ -28,7 +31,7 @@ export function indexSize(s: ShardPlan): number {
  * Assemble a shard from its encoded inner chunks (C order within the shard; null = empty) as the spec lays it
  * out. Inner chunks are stored in C order; readers rely on the index only.
  */
-export function assembleShard(s: ShardPlan, pieces: readonly (Uint8Array | null)[]): Uint8Array {
+export function assembleShard(s: ShardLayout, pieces: readonly (Uint8Array | null)[]): Uint8Array {
   const n = pieces.length;
   const isize = indexSize(s);
   let total = 0;
