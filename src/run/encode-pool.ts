@@ -21,7 +21,7 @@ interface Unit {
   format: ZarrFormat;
   v: VariablePlan;
   block: IndexRange[];
-  onChunk(i: number, bytes: Uint8Array, hash: Uint8Array, seconds: number): void;
+  onChunk(i: number, bytes: Uint8Array, hash: Uint8Array, seconds: number, raw?: number): void;
   onDone(error?: Error): void;
 }
 
@@ -50,7 +50,7 @@ class EncodeThreads {
     w.on("message", (m: EncodeReply) => {
       const u = t.inflight.get(m.uid);
       if (!u) return;
-      if (m.t === "chunk") return u.onChunk(m.i, m.bytes, m.hash, m.seconds);
+      if (m.t === "chunk") return u.onChunk(m.i, m.bytes, m.hash, m.seconds, m.raw);
       t.inflight.delete(m.uid);
       u.onDone(m.t === "error" ? Object.assign(new Error(m.message), { name: m.name }) : undefined);
       this.pump();
@@ -91,9 +91,11 @@ class EncodeThreads {
         const encoding = v.codecs.compressor !== null || v.codecs.filters !== null
           ? { compressor: v.codecs.compressor, filters: v.codecs.filters }
           : { codecs: v.codecs.codecs };
+        const sh = v.shard;
         const vm: VariableMessage = {
           t: "var", id: u.msg.varId, name: v.name, dtype: v.dtype, arrayShape: [...v.shape], chunkShape: [...v.chunkShape],
           pad: v.pad, elementSize: dtypeInfo(v.dtype).size, encoding, format: u.format, separator: v.spec.separator ?? (u.format === 2 ? "." : "/"),
+          ...(sh ? { shard: { perShard: sh.perShard, indexCrc: sh.indexCrc, indexLocation: sh.indexLocation, innerShape: sh.innerShape, innerCodecs: sh.inner.codecs } } : {}),
         };
         t.w.postMessage(vm);
         t.vars.add(u.msg.varId);
@@ -232,12 +234,12 @@ export class RankOffload implements BlockOffload {
       this.pool.submit({
         v, block: unit.region, format: ctx.format,
         msg: { t: "unit", varId: this.pool.varId(v), sab: slot.sab, byteOffset: unit.byteOffset, shape: unit.shape, origin: unit.origin, chunks, gather },
-        onChunk: (i, bytes, hash, seconds) => {
+        onChunk: (i, bytes, hash, seconds, raw = chunkBytes) => {
           const key = chunkKey(ctx.format, v.name, chunks[i]!, v.spec.separator);
-          ctx.tally.addHashed(chunkBytes, bytes.length, hash);
+          ctx.tally.addHashed(raw, bytes.length, hash);
           ctx.tally.encodeSeconds += seconds;
-          ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: bytes.length });
-          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes))).catch((err) => {
+          ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: bytes.length });
+          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes), v.shard ? bytes.length : 0)).catch((err) => {
             this.error ??= err;
           });
         },

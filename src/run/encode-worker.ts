@@ -10,6 +10,8 @@ import { resolveCodecs, type VariableEncoding } from "../write/encoding.js";
 import { chunkHash } from "../write/chunks.js";
 import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
 import { patternWords } from "../model/dtypes.js";
+import type { V3CodecConfig } from "../codecs/types.js";
+import { assembleShard, type ShardLayout } from "../write/shards.js";
 
 /**
  * Copy chunk `idx` of the C-order region (`shape` at `origin`, in `src`) into `dst` (the chunk's full shape in
@@ -61,6 +63,8 @@ export interface VariableMessage {
   encoding: VariableEncoding;
   format: ZarrFormat;
   separator: "." | "/";
+  /** Sharded variables: chunkShape is the shard shape; inner chunks of innerShape encoded with innerCodecs. */
+  shard?: ShardLayout & { innerShape: number[]; innerCodecs: V3CodecConfig[] };
 }
 export interface UnitMessage {
   t: "unit";
@@ -79,7 +83,7 @@ export interface UnitMessage {
   gather: boolean;
 }
 export type EncodeReply =
-  | { t: "chunk"; uid: number; i: number; bytes: Uint8Array; hash: Uint8Array; seconds: number }
+  | { t: "chunk"; uid: number; i: number; bytes: Uint8Array; hash: Uint8Array; seconds: number; raw?: number }
   | { t: "unitDone"; uid: number }
   | { t: "error"; uid: number; name: string; message: string };
 
@@ -93,11 +97,44 @@ interface Var {
   pipeline: Pipeline;
   elementSize: number;
   chunkShape: number[];
+  /** Sharded: the layout, and `inner` (chunkShape = the inner shape; slicer and pipeline are the inner ones). */
+  shard?: { layout: ShardLayout; inner: Var };
 }
 
 const vars = new Map<number, Var>();
 const port = parentPort!;
 let queue = Promise.resolve();
+
+/**
+ * Shard `sidx` of the unit: every inner chunk inside the array gathered (or sliced) and encoded, then the shard
+ * assembled as src/write/shards.ts does on the calling thread (empty inner chunks only lie outside the array:
+ * units are offloaded only when empty chunks are written).
+ */
+async function encodeShardHere(v: Var, u: UnitMessage, src: Uint8Array, ptr: number, sidx: number[]): Promise<{ bytes: Uint8Array; raw: number }> {
+  const { layout, inner } = v.shard!;
+  const k = kernels();
+  const per = layout.perShard, nd = per.length;
+  const n = per.reduce((p, x) => p * x, 1);
+  const pieces: (Uint8Array | null)[] = new Array(n).fill(null);
+  const local = new Array<number>(nd).fill(0);
+  let raw = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) for (let d = nd - 1; d >= 0 && ++local[d]! >= per[d]!; d--) local[d] = 0;
+    const g = local.map((l, d) => sidx[d]! * per[d]! + l);
+    if (g.some((c, d) => c * inner.chunkShape[d]! >= v.arrayShape[d]!)) continue;
+    const mark = k.arena.mark();
+    try {
+      const cptr = k.arena.alloc(inner.slicer.chunkBytes);
+      if (u.gather) gatherChunk(inner, src, u.shape, u.origin, g, cptr);
+      else inner.slicer.sliceInto({ ptr, shape: u.shape, origin: u.origin }, g, cptr, k);
+      pieces[i] = await inner.pipeline.encodeChunk({ ptr: cptr, len: inner.slicer.chunkBytes }, v.elementSize);
+      raw += inner.slicer.chunkBytes;
+    } finally {
+      k.arena.release(mark);
+    }
+  }
+  return { bytes: assembleShard(layout, pieces), raw };
+}
 
 async function run(u: UnitMessage): Promise<void> {
   const v = vars.get(u.varId)!;
@@ -119,6 +156,13 @@ async function run(u: UnitMessage): Promise<void> {
       const idx = u.chunks[i]!;
       const cmark = k.arena.mark();
       try {
+        if (v.shard) {
+          const { bytes, raw } = await encodeShardHere(v, u, src, ptr, idx);
+          const hash = chunkHash(chunkKey(v.format, v.name, idx, v.separator), bytes);
+          const msg: EncodeReply = { t: "chunk", uid: u.uid, i, bytes, hash, seconds: (performance.now() - t0) / 1000, raw };
+          port.postMessage(msg, [bytes.buffer as ArrayBuffer]);
+          continue;
+        }
         let cptr = ptr;
         if (u.gather) {
           cptr = k.arena.alloc(chunkBytes);
@@ -149,13 +193,20 @@ async function run(u: UnitMessage): Promise<void> {
 port.on("message", (m: VariableMessage | UnitMessage) => {
   if (m.t === "var") {
     try {
-      const codecs = resolveCodecs(m.name, m.dtype, m.encoding.codecs ? 3 : 2, m.encoding);
-      vars.set(m.id, {
+      const make = (chunkShape: number[], encoding: VariableEncoding, format: ZarrFormat): Var => ({
         arrayShape: m.arrayShape, padWords: patternWords(m.dtype, m.pad),
         name: m.name, format: m.format, separator: m.separator,
-        slicer: new ChunkSlicer({ arrayShape: m.arrayShape, chunkShape: m.chunkShape, dtype: m.dtype, fillValue: m.pad }),
-        pipeline: codecs.pipeline, elementSize: m.elementSize, chunkShape: m.chunkShape,
+        slicer: new ChunkSlicer({ arrayShape: m.arrayShape, chunkShape, dtype: m.dtype, fillValue: m.pad }),
+        pipeline: resolveCodecs(m.name, m.dtype, format, encoding).pipeline, elementSize: m.elementSize, chunkShape,
       });
+      if (m.shard) {
+        const { innerShape, innerCodecs, ...layout } = m.shard;
+        const inner = make(innerShape, { codecs: innerCodecs }, 3);
+        // The outer slicer/pipeline are not used for shards: the inner ones stand in.
+        vars.set(m.id, { ...inner, chunkShape: m.chunkShape, shard: { layout, inner } });
+      } else {
+        vars.set(m.id, make(m.chunkShape, m.encoding, m.encoding.codecs ? 3 : 2));
+      }
     } catch {
       // Reported when a unit of this variable arrives (vars.get fails) — cannot happen for a validated plan.
     }

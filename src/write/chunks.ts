@@ -23,18 +23,27 @@ export const fmtRegion = (r: readonly IndexRange[]): string => `[${r.map((x) => 
 export class WritePool {
   private readonly inflight = new Set<Promise<void>>();
   private error: unknown;
+  private bytes = 0;
   storeSeconds = 0;
-  constructor(private readonly limit: number) {}
+  /**
+   * `maxBytes`: bytes of values in flight at once (besides the count limit), e.g. the memory budget, so that
+   * large values (shards) waiting for the store do not pile up; one value is always let through.
+   */
+  constructor(private readonly limit: number, public maxBytes = Infinity) {}
 
-  async add(op: () => Promise<void>): Promise<void> {
+  async add(op: () => Promise<void>, bytes = 0): Promise<void> {
     if (this.error) throw this.error;
-    while (this.inflight.size >= this.limit) await Promise.race(this.inflight);
+    while (this.inflight.size >= this.limit || (this.inflight.size > 0 && this.bytes + bytes > this.maxBytes)) await Promise.race(this.inflight);
     if (this.error) throw this.error;
     const t0 = now();
+    this.bytes += bytes;
     const p: Promise<void> = op().then(
       () => { this.storeSeconds += (now() - t0) / 1000; },
       (e) => { this.error ??= e; },
-    ).finally(() => this.inflight.delete(p));
+    ).finally(() => {
+      this.bytes -= bytes;
+      this.inflight.delete(p);
+    });
     this.inflight.add(p);
   }
 
@@ -223,8 +232,7 @@ function inTurn<T>(fn: () => Promise<T>): Promise<T> {
 /** Compute and write the chunks of `v` covering `block`, wrapping failures with the variable and region. */
 export async function writeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const offload = ctx.hooks?.offload;
-  // Sharded variables are assembled on this thread (src/write/shards.ts), not offloaded chunk by chunk.
-  if (!v.shard && offload?.accepts(ctx, v)) {
+  if (offload?.accepts(ctx, v)) {
     try {
       return await offload.writeBlock(ctx, v, block, cache);
     } catch (e) {

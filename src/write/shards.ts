@@ -6,8 +6,9 @@
 // shard with no inner chunk left is not written (a stale one is deleted).
 import { crc32c } from "../kernels/crc32c.js";
 import { ChunkSlicer } from "../kernels/slice.js";
-import { dtypeInfo, patternWords } from "../model/dtypes.js";
+import { patternWords } from "../model/dtypes.js";
 import type { IndexRange } from "../plan/blocks.js";
+import type { Span } from "../codecs/types.js";
 import { chunkKey } from "../zarr/keys.js";
 import { chunkIndicesOf } from "./blocks.js";
 import { chunkHashOfCrc, type EngineContext } from "./chunks.js";
@@ -18,8 +19,11 @@ const now = (): number => performance.now();
 const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
 const TWO32 = 2 ** 32;
 
+/** What the byte layout of a shard depends on (also sent to encode threads). */
+export type ShardLayout = Pick<ShardPlan, "perShard" | "indexCrc" | "indexLocation">;
+
 /** Bytes of the encoded index: 16 per inner chunk, plus the CRC-32C. */
-export function indexSize(s: ShardPlan): number {
+export function indexSize(s: ShardLayout): number {
   return 16 * prod(s.perShard) + (s.indexCrc ? 4 : 0);
 }
 
@@ -27,7 +31,7 @@ export function indexSize(s: ShardPlan): number {
  * Assemble a shard from its encoded inner chunks (C order within the shard; null = empty) as the spec lays it
  * out. Inner chunks are stored in C order; readers rely on the index only.
  */
-export function assembleShard(s: ShardPlan, pieces: readonly (Uint8Array | null)[]): Uint8Array {
+export function assembleShard(s: ShardLayout, pieces: readonly (Uint8Array | null)[]): Uint8Array {
   const n = pieces.length;
   const isize = indexSize(s);
   let total = 0;
@@ -58,27 +62,34 @@ export function assembleShard(s: ShardPlan, pieces: readonly (Uint8Array | null)
   return out;
 }
 
-/** Slice, encode, assemble and store every shard of a block already in WASM memory at `ptr`. */
-export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, block: IndexRange[], ptr: number): Promise<number> {
-  const s = v.shard!;
-  const { k, ops, pool, tally } = ctx;
-  const info = dtypeInfo(v.dtype);
-  const innerElems = prod(s.innerShape);
-  const innerBytes = innerElems * info.size;
-  const pad = patternWords(v.dtype, v.pad);
-  const blockRef = { ptr, shape: block.map((r) => r.stop - r.start), origin: block.map((r) => r.start) };
-  const slicer = new ChunkSlicer({ arrayShape: v.shape, chunkShape: s.innerShape, dtype: v.dtype, fillValue: v.pad });
+/** What is fixed for every shard of one variable in one block. */
+interface ShardJob {
+  ctx: EngineContext;
+  v: VariablePlan;
+  s: ShardPlan;
+  slicer: ChunkSlicer;
+  block: { ptr: number; shape: number[]; origin: number[] };
+  innerBytes: number;
+  pad: [number, number];
+}
+
+/**
+ * Slice and encode the inner chunks of shard `sidx` and assemble it; null when every inner chunk is empty.
+ * Encoded inner chunks from span codecs are packed one after another in the arena (scratch reused, no JS
+ * garbage per inner chunk, one copy out into the shard); async codecs give JS bytes.
+ */
+async function encodeShard(job: ShardJob, sidx: readonly number[]): Promise<{ shard: Uint8Array; raw: number } | null> {
+  const { ctx, v, s, slicer, block, innerBytes, pad } = job;
+  const { k } = ctx;
+  const es = slicer.elementSize;
   const nd = s.perShard.length;
   const n = prod(s.perShard);
   const pipeline = s.inner.pipeline;
-  let written = 0;
-  for (const sidx of chunkIndicesOf(block, v.chunkShape)) {
-    ctx.hooks?.signal?.throwIfAborted();
-    const t0 = now();
-    const key = chunkKey(3, v.name, sidx, v.spec.separator);
-    const pieces: (Uint8Array | null)[] = new Array(n).fill(null);
-    const local = new Array<number>(nd).fill(0);
-    let raw = 0, present = 0;
+  const pieces: (Span | Uint8Array | null)[] = new Array(n).fill(null);
+  const local = new Array<number>(nd).fill(0);
+  const shardMark = k.arena.mark();
+  let raw = 0;
+  try {
     for (let i = 0; i < n; i++) {
       if (i > 0) {
         for (let d = nd - 1; d >= 0; d--) {
@@ -89,34 +100,58 @@ export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, bloc
       const g = local.map((l, d) => sidx[d]! * s.perShard[d]! + l);
       if (g.some((c, d) => c * s.innerShape[d]! >= v.shape[d]!)) continue; // wholly outside the array
       const mark = k.arena.mark();
-      try {
-        const cptr = k.arena.alloc(innerBytes);
-        slicer.sliceInto(blockRef, g, cptr, k);
-        if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, innerElems, info.size, pad[0], pad[1]) !== 0) continue;
-        if (pipeline.spanCapable) {
-          const span = pipeline.encodeSpan(k, { ptr: cptr, len: innerBytes }, info.size);
-          pieces[i] = k.u8.slice(span.ptr, span.ptr + span.len);
-        } else {
-          pieces[i] = await pipeline.encodeChunk({ ptr: cptr, len: innerBytes }, info.size);
-        }
-        raw += innerBytes;
-        present++;
-      } finally {
+      const cptr = k.arena.alloc(innerBytes);
+      slicer.sliceInto(block, g, cptr, k);
+      if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, slicer.chunkElems, es, pad[0], pad[1]) !== 0) {
+        k.arena.release(mark);
+        continue;
+      }
+      if (pipeline.spanCapable) {
+        const span = pipeline.encodeSpan(k, { ptr: cptr, len: innerBytes }, es);
+        k.u8.copyWithin(mark, span.ptr, span.ptr + span.len); // down to `mark` (memmove), then keep only it
+        k.arena.release(mark);
+        pieces[i] = { ptr: k.arena.alloc(span.len), len: span.len };
+      } else {
+        pieces[i] = await pipeline.encodeChunk({ ptr: cptr, len: innerBytes }, es);
         k.arena.release(mark);
       }
+      raw += innerBytes;
     }
-    if (present === 0) {
+    if (raw === 0) return null;
+    const u8 = k.u8; // memory does not grow while the shard is assembled
+    const shard = assembleShard(s, pieces.map((p) => (p === null || p instanceof Uint8Array ? p : u8.subarray(p.ptr, p.ptr + p.len))));
+    return { shard, raw };
+  } finally {
+    k.arena.release(shardMark);
+  }
+}
+
+/** Slice, encode, assemble and store every shard of a block already in WASM memory at `ptr`. */
+export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, block: IndexRange[], ptr: number): Promise<number> {
+  const s = v.shard!;
+  const slicer = new ChunkSlicer({ arrayShape: v.shape, chunkShape: s.innerShape, dtype: v.dtype, fillValue: v.pad });
+  const job: ShardJob = {
+    ctx, v, s, slicer,
+    block: { ptr, shape: block.map((r) => r.stop - r.start), origin: block.map((r) => r.start) },
+    innerBytes: slicer.chunkBytes, pad: patternWords(v.dtype, v.pad),
+  };
+  const { ops, pool, tally } = ctx;
+  let written = 0;
+  for (const sidx of chunkIndicesOf(block, v.chunkShape)) {
+    ctx.hooks?.signal?.throwIfAborted();
+    const t0 = now();
+    const key = chunkKey(3, v.name, sidx, v.spec.separator);
+    const done = await encodeShard(job, sidx);
+    tally.encodeSeconds += (now() - t0) / 1000;
+    if (!done) {
       tally.skippedEmpty++;
-      tally.encodeSeconds += (now() - t0) / 1000;
       await pool.add(() => ops.delete(key));
       continue;
     }
-    const shard = assembleShard(s, pieces);
-    const crc = crc32c(shard);
-    tally.addHashed(raw, shard.length, chunkHashOfCrc(key, shard.length, crc));
-    tally.encodeSeconds += (now() - t0) / 1000;
+    const { shard, raw } = done;
+    tally.addHashed(raw, shard.length, chunkHashOfCrc(key, shard.length, crc32c(shard)));
     ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: shard.length });
-    await pool.add(() => ops.set(key, shard));
+    await pool.add(() => ops.set(key, shard), shard.length); // shards in flight stay within the budget
     written++;
   }
   return written;

@@ -100,6 +100,9 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     work.push({ v, region: ranges });
   }
   const ctx = engine(ops, plan.format, storeConcurrency, writeEmptyChunks);
+  // Encoded shards waiting for the store are held to half the budget (always at least one), so that a sharded
+  // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
+  ctx.pool.maxBytes = budget0 / 2;
   // Hooks for src/run: progress, cancellation, and encode threads.
   ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined };
   options.signal?.throwIfAborted();

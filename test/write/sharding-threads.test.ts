@@ -27,26 +27,40 @@ async function zarritaRead(store: Map<string, Uint8Array>, name: string) {
 }
 
 describe("sharding with encode threads", () => {
-  it("concurrency 2: sharded variables are assembled on the rank's thread, unsharded ones offloaded; same bytes as concurrency 1", async () => {
+  it("concurrency 2: shards are assembled by the encode threads; same bytes, counts and digests as concurrency 1", async () => {
     const a = Float32Array.from({ length: 12 * 10 }, (_, i) => i * 0.25);
     const b = Int32Array.from({ length: 12 * 10 }, (_, i) => i * 3);
     const ds = new Dataset({
       dataVars: {
         a: { dims: ["t", "x"], data: lazy2d(a, 12, 10, "float32", [2, 5]), encoding: { shards: [4, 10] } },
+        c: {
+          dims: ["t", "x"], data: lazy2d(a, 12, 10, "float32", [5, 6]),
+          encoding: { codecs: [{ name: "sharding_indexed", configuration: { chunk_shape: [1, 3], codecs: [{ name: "zstd", configuration: { level: 1, checksum: false } }], index_location: "start" } }] },
+        },
         b: { dims: ["t", "x"], data: lazy2d(b, 12, 10, "int32", [2, 5]) },
       },
     });
     const stores = [];
-    for (const concurrency of [1, 2]) {
+    const records: unknown[][] = [];
+    for (const concurrency of [1, 2, 3]) {
       const store = new Map<string, Uint8Array>();
       await initializeStore(ds, store, { zarrFormat: 3 });
-      for (let r = 0; r < 2; r++) await writePartition(ds, store, { ranks: 2, dims: ["t", "x"], rank: r, concurrency });
+      const recs = [];
+      // A small budget: several blocks per rank, gather and slab units both.
+      for (let r = 0; r < 2; r++) {
+        const { timings: _t, ...rec } = await writePartition(ds, store, { ranks: 2, dims: ["t", "x"], rank: r, concurrency, memoryBudget: 400 });
+        recs.push(rec);
+      }
+      records.push(recs);
       expect(Array.from((await zarritaRead(store, "a")) as Float32Array)).toEqual(Array.from(a));
       expect(Array.from((await zarritaRead(store, "b")) as Int32Array)).toEqual(Array.from(b));
       stores.push(store);
     }
     const zarrKeys = (s: Map<string, Uint8Array>) => [...s.keys()].filter((k) => !k.startsWith("/.xpartition/ranks")).sort();
-    expect(zarrKeys(stores[1]!)).toEqual(zarrKeys(stores[0]!));
-    for (const k of zarrKeys(stores[0]!)) expect(Buffer.from(stores[1]!.get(k)!).equals(Buffer.from(stores[0]!.get(k)!)), k).toBe(true);
+    for (const other of [1, 2]) {
+      expect(zarrKeys(stores[other]!)).toEqual(zarrKeys(stores[0]!));
+      for (const k of zarrKeys(stores[0]!)) expect(Buffer.from(stores[other]!.get(k)!).equals(Buffer.from(stores[0]!.get(k)!)), k).toBe(true);
+      expect(records[other]).toEqual(records[0]);
+    }
   });
 });

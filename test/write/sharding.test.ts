@@ -295,6 +295,22 @@ describe("planning on shards", () => {
     }
   });
 
+  it("collectVariableWrites: sharded variables derived from one input compute it once per block", async () => {
+    let calls = 0;
+    const base = Float32Array.from({ length: 8 * 6 }, (_, i) => i);
+    const foo = lazyOf(base, [8, 6], "float32", [2, 3], () => calls++);
+    const bar = foo.map((x: number) => 2 * x);
+    const ds = new Dataset({
+      dataVars: { foo: { dims: ["t", "x"], data: foo, encoding: { shards: [4, 6] } }, bar: { dims: ["t", "x"], data: bar, encoding: { shards: [4, 6] } } },
+    });
+    const store = new Map<string, Uint8Array>();
+    await initializeStore(ds, store, { zarrFormat: 3 });
+    for (let r = 0; r < 2; r++) await writePartition(ds, store, { ranks: 2, dims: ["t"], rank: r, collectVariableWrites: true });
+    expect(calls).toBe(2); // one block (one shard) per rank, shared by foo and bar
+    expect(Array.from((await zarritaRead(store, "bar")).got.data as Float32Array)).toEqual(Array.from(base, (x) => 2 * x));
+    expect(Array.from((await zarritaRead(store, "foo")).got.data as Float32Array)).toEqual(Array.from(base));
+  });
+
   it("write refuses a dataset whose sharding differs from the initialised one", async () => {
     const a = Float32Array.from({ length: 12 }, (_, i) => i);
     const mk = (shards?: number[]) => new Dataset({ dataVars: { a: { dims: ["t"], data: lazyOf(a, [12], "float32", [2]), encoding: shards ? { shards } : {} } } });
