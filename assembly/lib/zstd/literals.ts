@@ -109,6 +109,43 @@ function histogram(src: usize, n: usize): void {
   }
 }
 
+// log2(i) for i = 0..512 (f64), filled on first use.
+const log2Tab: usize = memory.data(513 * 8, 64);
+let log2Ready = false;
+
+/**
+ * A lower bound (bytes, rounded down) on the Shannon entropy n·log2(n) − Σ c·log2(c) of `count`: each log2 is
+ * taken from 9 leading bits, rounded down for n and up for the counts (< 0.006 bit each), minus a margin.
+ */
+function entropyBytes(n: usize, maxSym: u32): usize {
+  if (!log2Ready) {
+    store<f64>(log2Tab, 0);
+    for (let i = 1; i <= 512; i++) store<f64>(log2Tab + (<usize>i << 3), Math.log2(<f64>i));
+    log2Ready = true;
+  }
+  let sum: f64 = 0;
+  for (let s: u32 = 0; s <= maxSym; s++) {
+    let c = load<u32>(count + (<usize>s << 2));
+    if (c > 1) sum += <f64>c * log2Up(c);
+  }
+  let h = <f64>n * log2Down(<u32>n) - sum - 64;
+  return h <= 0 ? 0 : <usize>(h / 8);
+}
+
+// @ts-ignore: decorator
+@inline function log2Down(v: u32): f64 {
+  let hb = 31 - clz<u32>(v);
+  if (hb <= 8) return load<f64>(log2Tab + (<usize>v << 3));
+  return <f64>(hb - 8) + load<f64>(log2Tab + (<usize>(v >> (hb - 8)) << 3));
+}
+
+// @ts-ignore: decorator
+@inline function log2Up(v: u32): f64 {
+  let hb = 31 - clz<u32>(v);
+  if (hb <= 8) return load<f64>(log2Tab + (<usize>v << 3));
+  return <f64>(hb - 8) + load<f64>(log2Tab + (<usize>((v >> (hb - 8)) + 1) << 3));
+}
+
 /**
  * Write the literals section for the `n` literals at `src` to `op`; returns its size. `minLits` is the
  * smallest count worth trying Huffman for (libzstd: 64, or 6 when the previous tree can be reused).
@@ -131,6 +168,8 @@ export function writeLiterals(op: usize, src: usize, n: usize): usize {
   if (<usize>largest <= (n >> 7) + 4) return writeRaw(op, src, n);
   let lhSize: usize = 3 + (n >= 1024 ? 1 : 0) + (n >= 16384 ? 1 : 0);
   let single = n < 256;
+  // No prefix code beats the entropy: when even that misses the minimum gain below, skip building a tree.
+  if (entropyBytes(n, maxSym) + lhSize + (single ? 0 : 6) >= n - ((n >> 6) + 2)) return writeRaw(op, src, n);
   let maxBits = buildHuffTable(count, maxSym, curTable);
   let p = op + lhSize;
   let treeSize = writeHuffTree(p, curTable, maxSym, maxBits);
