@@ -341,86 +341,118 @@ export function huffStream(op: usize, src: usize, n: usize): usize {
 }
 
 /**
- * Two streams (`nA` literals at `srcA`, `nB` at `srcB`, 0 <= nA - nB <= 3) encoded in one interleaved loop (two
- * independent dependency chains); stream A goes to `opA`, stream B to `opB`. Returns sizeA | sizeB << 32.
+ * Four streams (three of `seg` literals from `src`, the fourth of `n4` <= seg, 0 <= seg - n4 <= 3) in one
+ * interleaved loop: four independent dependency chains (faster than two in V8). Stream k (0-3) goes to the
+ * u32 pointer at `ops + 4k`; its size is written back there.
  */
-export function huffStream2(opA: usize, srcA: usize, nA: usize, opB: usize, srcB: usize, nB: usize): u64 {
-  let accA: u64 = 0;
-  let posA: u64 = 0;
-  let pA = opA;
-  let accB: u64 = 0;
-  let posB: u64 = 0;
-  let pB = opB;
-  let iA = nA;
-  let iB = nB;
-  while (iA & 3) {
-    iA--;
-    let e = elt(srcA, iA);
-    accA = (accA >> e) | e;
-    posA += e;
+export function huffStream4(ops: usize, src: usize, seg: usize, n4: usize): void {
+  let s1 = src;
+  let s2 = src + seg;
+  let s3 = src + 2 * seg;
+  let s4 = src + 3 * seg;
+  let p1 = load<u32>(ops);
+  let p2 = load<u32>(ops, 4);
+  let p3 = load<u32>(ops, 8);
+  let p4 = load<u32>(ops, 12);
+  let a1: u64 = 0, a2: u64 = 0, a3: u64 = 0, a4: u64 = 0;
+  let q1: u64 = 0, q2: u64 = 0, q3: u64 = 0, q4: u64 = 0;
+  let i = seg;
+  let i4 = n4;
+  while (i & 3) {
+    i--;
+    let e = elt(s1, i);
+    a1 = (a1 >> e) | e;
+    q1 += e;
+    e = elt(s2, i);
+    a2 = (a2 >> e) | e;
+    q2 += e;
+    e = elt(s3, i);
+    a3 = (a3 >> e) | e;
+    q3 += e;
   }
-  while (iB & 3) {
-    iB--;
-    let e = elt(srcB, iB);
-    accB = (accB >> e) | e;
-    posB += e;
+  while (i4 & 3) {
+    i4--;
+    let e = elt(s4, i4);
+    a4 = (a4 >> e) | e;
+    q4 += e;
   }
-  pA = flush(pA, accA, posA);
-  posA &= 7;
-  pB = flush(pB, accB, posB);
-  posB &= 7;
-  if (iA > iB) {
-    // nA - nB in 1..3 and nB's remainder larger than nA's: one group of four more in A.
-    iA -= 4;
-    let e3 = elt(srcA, iA + 3);
-    accA = (accA >> e3) | e3;
-    posA += e3;
-    let e2 = elt(srcA, iA + 2);
-    accA = (accA >> e2) | e2;
-    posA += e2;
-    let e1 = elt(srcA, iA + 1);
-    accA = (accA >> e1) | e1;
-    posA += e1;
-    let e0 = elt(srcA, iA);
-    accA = (accA >> e0) | e0;
-    posA += e0;
-    pA = flush(pA, accA, posA);
-    posA &= 7;
+  p1 = flush(p1, a1, q1);
+  q1 &= 7;
+  p2 = flush(p2, a2, q2);
+  q2 &= 7;
+  p3 = flush(p3, a3, q3);
+  q3 &= 7;
+  p4 = flush(p4, a4, q4);
+  q4 &= 7;
+  if (i > i4) {
+    i -= 4;
+    for (let k: i32 = 3; k >= 0; k--) {
+      let e = elt(s1, i + k);
+      a1 = (a1 >> e) | e;
+      q1 += e;
+      e = elt(s2, i + k);
+      a2 = (a2 >> e) | e;
+      q2 += e;
+      e = elt(s3, i + k);
+      a3 = (a3 >> e) | e;
+      q3 += e;
+    }
+    p1 = flush(p1, a1, q1);
+    q1 &= 7;
+    p2 = flush(p2, a2, q2);
+    q2 &= 7;
+    p3 = flush(p3, a3, q3);
+    q3 &= 7;
   }
-  // Now iA == iB, a multiple of 4.
-  let dB = srcB - srcA;
-  while (iA > 0) {
-    iA -= 4;
-    let a3 = elt(srcA, iA + 3);
-    let b3 = elt(srcA + dB, iA + 3);
-    accA = (accA >> a3) | a3;
-    posA += a3;
-    accB = (accB >> b3) | b3;
-    posB += b3;
-    let a2 = elt(srcA, iA + 2);
-    let b2 = elt(srcA + dB, iA + 2);
-    accA = (accA >> a2) | a2;
-    posA += a2;
-    accB = (accB >> b2) | b2;
-    posB += b2;
-    let a1 = elt(srcA, iA + 1);
-    let b1 = elt(srcA + dB, iA + 1);
-    accA = (accA >> a1) | a1;
-    posA += a1;
-    accB = (accB >> b1) | b1;
-    posB += b1;
-    let a0 = elt(srcA, iA);
-    let b0 = elt(srcA + dB, iA);
-    accA = (accA >> a0) | a0;
-    posA += a0;
-    accB = (accB >> b0) | b0;
-    posB += b0;
-    pA = flush(pA, accA, posA);
-    posA &= 7;
-    pB = flush(pB, accB, posB);
-    posB &= 7;
+  let d2 = s2 - s1;
+  let d3 = s3 - s1;
+  let d4 = s4 - s1;
+  while (i > 0) {
+    i -= 4;
+    let b = s1 + i;
+    let e1 = elt(b, 3);
+    let e2 = elt(b + d2, 3);
+    let e3 = elt(b + d3, 3);
+    let e4 = elt(b + d4, 3);
+    a1 = (a1 >> e1) | e1; q1 += e1;
+    a2 = (a2 >> e2) | e2; q2 += e2;
+    a3 = (a3 >> e3) | e3; q3 += e3;
+    a4 = (a4 >> e4) | e4; q4 += e4;
+    e1 = elt(b, 2);
+    e2 = elt(b + d2, 2);
+    e3 = elt(b + d3, 2);
+    e4 = elt(b + d4, 2);
+    a1 = (a1 >> e1) | e1; q1 += e1;
+    a2 = (a2 >> e2) | e2; q2 += e2;
+    a3 = (a3 >> e3) | e3; q3 += e3;
+    a4 = (a4 >> e4) | e4; q4 += e4;
+    e1 = elt(b, 1);
+    e2 = elt(b + d2, 1);
+    e3 = elt(b + d3, 1);
+    e4 = elt(b + d4, 1);
+    a1 = (a1 >> e1) | e1; q1 += e1;
+    a2 = (a2 >> e2) | e2; q2 += e2;
+    a3 = (a3 >> e3) | e3; q3 += e3;
+    a4 = (a4 >> e4) | e4; q4 += e4;
+    e1 = elt(b, 0);
+    e2 = elt(b + d2, 0);
+    e3 = elt(b + d3, 0);
+    e4 = elt(b + d4, 0);
+    a1 = (a1 >> e1) | e1; q1 += e1;
+    a2 = (a2 >> e2) | e2; q2 += e2;
+    a3 = (a3 >> e3) | e3; q3 += e3;
+    a4 = (a4 >> e4) | e4; q4 += e4;
+    p1 = flush(p1, a1, q1);
+    q1 &= 7;
+    p2 = flush(p2, a2, q2);
+    q2 &= 7;
+    p3 = flush(p3, a3, q3);
+    q3 &= 7;
+    p4 = flush(p4, a4, q4);
+    q4 &= 7;
   }
-  pA = close(pA, accA, posA);
-  pB = close(pB, accB, posB);
-  return <u64>(pA - opA) | (<u64>(pB - opB) << 32);
+  store<u32>(ops, <u32>(close(p1, a1, q1) - load<u32>(ops)));
+  store<u32>(ops, <u32>(close(p2, a2, q2) - load<u32>(ops, 4)), 4);
+  store<u32>(ops, <u32>(close(p3, a3, q3) - load<u32>(ops, 8)), 8);
+  store<u32>(ops, <u32>(close(p4, a4, q4) - load<u32>(ops, 12)), 12);
 }

@@ -1,10 +1,11 @@
 // Literals section (FORMATS.md §7.4, §7.16): raw, RLE, Huffman with a new tree, or treeless (the previous
 // block's tree) — whichever libzstd's rules pick, Huffman only when it saves enough.
-import { buildHuffTable, writeHuffTree, huffPrepare, huffStream, huffStream2, huffEstimate, huffValid } from "./huffman";
+import { buildHuffTable, writeHuffTree, huffPrepare, huffStream, huffStream4, huffEstimate, huffValid } from "./huffman";
 
 const count: usize = memory.data(4 * 256 * 4, 64);
-// Streams 2 and 4 are encoded next to 1 and 3 in one interleaved loop, into here, then moved into place.
-const streamTmp: usize = memory.data(2 * (32768 * 12 / 8 + 64), 64);
+// Streams 2-4 are encoded next to stream 1 in one interleaved loop, into here, then moved into place.
+const streamTmp: usize = memory.data(3 * (32768 * 12 / 8 + 64), 64);
+const streamPtrs: usize = memory.data(16, 16);
 const STREAM_TMP_HALF: usize = 32768 * 12 / 8 + 64; // four interleaved histograms, summed into the first
 const tableA: usize = memory.data(256 * 4, 64);
 const tableB: usize = memory.data(256 * 4, 64);
@@ -198,17 +199,21 @@ export function writeLiterals(op: usize, src: usize, n: usize): usize {
     let seg = (n + 3) >> 2;
     let jt = p;
     p += 6;
-    let r = huffStream2(p, src, seg, streamTmp, src + seg, seg);
-    let s1 = <usize>(<u32>r);
-    let s2 = <usize>(r >> 32);
+    store<u32>(streamPtrs, <u32>p);
+    store<u32>(streamPtrs, <u32>streamTmp, 4);
+    store<u32>(streamPtrs, <u32>(streamTmp + STREAM_TMP_HALF), 8);
+    store<u32>(streamPtrs, <u32>(streamTmp + 2 * STREAM_TMP_HALF), 12);
+    huffStream4(streamPtrs, src, seg, n - 3 * seg);
+    let s1 = <usize>load<u32>(streamPtrs);
+    let s2 = <usize>load<u32>(streamPtrs, 4);
+    let s3 = <usize>load<u32>(streamPtrs, 8);
+    let s4 = <usize>load<u32>(streamPtrs, 12);
     p += s1;
     memory.copy(p, streamTmp, s2);
     p += s2;
-    r = huffStream2(p, src + 2 * seg, seg, streamTmp + STREAM_TMP_HALF, src + 3 * seg, n - 3 * seg);
-    let s3 = <usize>(<u32>r);
-    let s4 = <usize>(r >> 32);
+    memory.copy(p, streamTmp + STREAM_TMP_HALF, s3);
     p += s3;
-    memory.copy(p, streamTmp + STREAM_TMP_HALF, s4);
+    memory.copy(p, streamTmp + 2 * STREAM_TMP_HALF, s4);
     p += s4;
     store<u16>(jt, <u16>s1);
     store<u16>(jt, <u16>s2, 2);
