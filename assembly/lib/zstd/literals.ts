@@ -6,7 +6,7 @@ const count: usize = memory.data(4 * 256 * 4, 64);
 // Streams 2-4 are encoded next to stream 1 in one interleaved loop, into here, then moved into place.
 const streamTmp: usize = memory.data(3 * (32768 * 12 / 8 + 64), 64);
 const streamPtrs: usize = memory.data(16, 16);
-const STREAM_TMP_HALF: usize = 32768 * 12 / 8 + 64; // four interleaved histograms, summed into the first
+const STREAM_TMP_HALF: usize = 32768 * 12 / 8 + 64; // one stream of up to 32768 literals at 11 bits, plus slack
 const tableA: usize = memory.data(256 * 4, 64);
 const tableB: usize = memory.data(256 * 4, 64);
 let curTable: usize = tableA;
