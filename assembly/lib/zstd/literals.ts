@@ -146,6 +146,11 @@ export function writeLiterals(op: usize, src: usize, n: usize): usize {
     }
   }
   if (type == 2 && treeSize == 0) return writeRaw(op, src, n);
+  // The streams cannot be smaller than their bits: when that bound already misses libzstd's minimum gain
+  // (checked again below on the real size), the encoding would be thrown away — write raw literals now.
+  // Same output, no wasted pass (shuffled Blosc blocks of float data hit this on most blocks).
+  let bound = <usize>treeSize + <usize>(type == 2 ? newCost : huffEstimate(count, maxSym, table)) + (single ? 0 : 6);
+  if (bound + lhSize >= n - ((n >> 6) + 2)) return writeRaw(op, src, n);
   p += treeSize;
   huffPrepare(table, maxSym);
   if (single) {
