@@ -26,6 +26,7 @@ export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shu
 export * from "./write/index.js";
 export { ChunkSlicer, SliceError, sliceChunkArray, type BlockRef, type ChunkSlicerOptions } from "./kernels/slice.js";
 export { crc32c, crc32cPtr } from "./kernels/crc32c.js";
+export { xxh64Hex, xxh64HexPtr } from "./kernels/xxh64.js";
 export { ShuffleCodec, shuffleCodec } from "./codecs/shuffle.js";
 export { Crc32cCodec, crc32cCodec } from "./codecs/crc32c.js";
 export { d1Dataset, d1Generate, type D1Options } from "./demo/dataset.js";

@@ -10,7 +10,7 @@ import type { StoreOps } from "../store/index.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
-import { crc32c, crc32cPtr } from "../kernels/crc32c.js";
+import { xxh64Hex, xxh64HexPtr } from "../kernels/xxh64.js";
 import { chunkIndicesOf, contiguousOffset, sliceChunk, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
@@ -60,16 +60,16 @@ export class WritePool {
 }
 
 /**
- * A chunk's contribution to a rank's digest: sha256 of its key, its length and the CRC-32C of its bytes (the
- * CRC is taken by the WASM kernel, in place where the bytes are in WASM memory: hashing every byte with
- * sha256 cost a third of the encode time).
+ * A chunk's contribution to a rank's digest: sha256 of its key, its length and the XXH64 of its bytes (taken
+ * by the WASM kernel, in place where the bytes are in WASM memory: sha256 over every byte cost a third of the
+ * encode time, CRC-32C a fifth of the whole write; XXH64 runs about 8x faster than CRC-32C).
  */
-export function chunkHashOfCrc(key: string, length: number, crc: number): Uint8Array {
-  return createHash("sha256").update(`${key}\0${length}\0${crc >>> 0}`).digest();
+export function chunkHashOf(key: string, length: number, xxh: string): Uint8Array {
+  return createHash("sha256").update(`${key}\0${length}\0${xxh}`).digest();
 }
 
 export function chunkHash(key: string, encoded: Uint8Array): Uint8Array {
-  return chunkHashOfCrc(key, encoded.length, crc32c(encoded));
+  return chunkHashOf(key, encoded.length, xxh64Hex(encoded));
 }
 
 /** Tallies of what a rank wrote: chunk count, bytes, an order-independent digest of keys and bytes. */
@@ -95,7 +95,7 @@ export class Tally {
   }
 
   get digest(): string {
-    return "sha256-xor-crc32c:" + Array.from(this.acc, (b) => b.toString(16).padStart(2, "0")).join("");
+    return "sha256-xor-xxh64:" + Array.from(this.acc, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 }
 
@@ -194,18 +194,18 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         await pool.add(() => ops.delete(key));
         continue;
       }
-      let encoded: Uint8Array, crc: number;
+      let encoded: Uint8Array, xxh: string;
       const pipeline = v.codecs.pipeline;
       if (pipeline.spanCapable) {
         // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
         const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
-        crc = crc32cPtr(span.ptr, span.len, 0, k);
+        xxh = xxh64HexPtr(span.ptr, span.len, k);
         encoded = k.u8.slice(span.ptr, span.ptr + span.len);
       } else {
         encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
-        crc = crc32c(encoded);
+        xxh = xxh64Hex(encoded);
       }
-      tally.addHashed(chunkBytes, encoded.length, chunkHashOfCrc(key, encoded.length, crc));
+      tally.addHashed(chunkBytes, encoded.length, chunkHashOf(key, encoded.length, xxh));
       tally.encodeSeconds += (now() - t0) / 1000;
       ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
       await pool.add(() => ops.set(key, encoded));

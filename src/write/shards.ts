@@ -11,7 +11,8 @@ import type { IndexRange } from "../plan/blocks.js";
 import type { Span } from "../codecs/types.js";
 import { chunkKey } from "../zarr/keys.js";
 import { chunkIndicesOf } from "./blocks.js";
-import { chunkHashOfCrc, type EngineContext } from "./chunks.js";
+import { chunkHashOf, type EngineContext } from "./chunks.js";
+import { xxh64Hex } from "../kernels/xxh64.js";
 import type { VariablePlan } from "./plan.js";
 import type { ShardPlan } from "./sharding.js";
 
@@ -149,7 +150,7 @@ export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, bloc
       continue;
     }
     const { shard, raw } = done;
-    tally.addHashed(raw, shard.length, chunkHashOfCrc(key, shard.length, crc32c(shard)));
+    tally.addHashed(raw, shard.length, chunkHashOf(key, shard.length, xxh64Hex(shard)));
     ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: shard.length });
     await pool.add(() => ops.set(key, shard), shard.length); // shards in flight stay within the budget
     written++;

@@ -98,7 +98,7 @@ describe("determinism", () => {
     expect(rec0.chunks).toBeGreaterThan(0);
     expect(rec0.bytesOut).toBeGreaterThan(0);
     expect(rec0.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(rec0.digest).toMatch(/^sha256-xor-crc32c:[0-9a-f]{64}$/);
+    expect(rec0.digest).toMatch(/^sha256-xor-xxh64:[0-9a-f]{64}$/);
   });
 });
 
