@@ -350,10 +350,10 @@ export function huffStream4(ops: usize, src: usize, seg: usize, n4: usize): void
   let s2 = src + seg;
   let s3 = src + 2 * seg;
   let s4 = src + 3 * seg;
-  let p1 = load<u32>(ops);
-  let p2 = load<u32>(ops, 4);
-  let p3 = load<u32>(ops, 8);
-  let p4 = load<u32>(ops, 12);
+  let p1 = <usize>load<u32>(ops);
+  let p2 = <usize>load<u32>(ops, 4);
+  let p3 = <usize>load<u32>(ops, 8);
+  let p4 = <usize>load<u32>(ops, 12);
   let a1: u64 = 0, a2: u64 = 0, a3: u64 = 0, a4: u64 = 0;
   let q1: u64 = 0, q2: u64 = 0, q3: u64 = 0, q4: u64 = 0;
   let i = seg;

@@ -2,7 +2,9 @@
 // block's tree) — whichever libzstd's rules pick, Huffman only when it saves enough.
 import { buildHuffTable, writeHuffTree, huffPrepare, huffStream, huffStream4, huffEstimate, huffValid } from "./huffman";
 
-const count: usize = memory.data(4 * 256 * 4, 64);
+// Eight partial histograms (byte position mod 8), summed into the first: a byte value repeating every 4
+// positions (the exponent byte of float32 data) alternates between two counters instead of hammering one.
+const count: usize = memory.data(8 * 256 * 4, 64);
 // Streams 2-4 are encoded next to stream 1 in one interleaved loop, into here, then moved into place.
 const streamTmp: usize = memory.data(3 * (32768 * 12 / 8 + 64), 64);
 const streamPtrs: usize = memory.data(16, 16);
@@ -72,31 +74,28 @@ function writeRle(op: usize, b: u8, n: usize): usize {
 }
 
 function histogram(src: usize, n: usize): void {
-  memory.fill(count, 0, 4 * 256 * 4);
+  memory.fill(count, 0, 8 * 256 * 4);
   let c0 = count;
-  let c1 = count + 1024;
-  let c2 = count + 2048;
-  let c3 = count + 3072;
   let p = src;
   let end = src + n;
   // Byte loads with constant offsets: no shift/mask per byte.
   while (p + 8 <= end) {
     let a = c0 + (<usize>load<u8>(p) << 2);
     store<u32>(a, load<u32>(a) + 1);
-    let b = c1 + (<usize>load<u8>(p, 1) << 2);
-    store<u32>(b, load<u32>(b) + 1);
-    let c = c2 + (<usize>load<u8>(p, 2) << 2);
-    store<u32>(c, load<u32>(c) + 1);
-    let d = c3 + (<usize>load<u8>(p, 3) << 2);
-    store<u32>(d, load<u32>(d) + 1);
-    a = c0 + (<usize>load<u8>(p, 4) << 2);
+    a = c0 + 1024 + (<usize>load<u8>(p, 1) << 2);
     store<u32>(a, load<u32>(a) + 1);
-    b = c1 + (<usize>load<u8>(p, 5) << 2);
-    store<u32>(b, load<u32>(b) + 1);
-    c = c2 + (<usize>load<u8>(p, 6) << 2);
-    store<u32>(c, load<u32>(c) + 1);
-    d = c3 + (<usize>load<u8>(p, 7) << 2);
-    store<u32>(d, load<u32>(d) + 1);
+    a = c0 + 2048 + (<usize>load<u8>(p, 2) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    a = c0 + 3072 + (<usize>load<u8>(p, 3) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    a = c0 + 4096 + (<usize>load<u8>(p, 4) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    a = c0 + 5120 + (<usize>load<u8>(p, 5) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    a = c0 + 6144 + (<usize>load<u8>(p, 6) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    a = c0 + 7168 + (<usize>load<u8>(p, 7) << 2);
+    store<u32>(a, load<u32>(a) + 1);
     p += 8;
   }
   while (p < end) {
@@ -104,9 +103,10 @@ function histogram(src: usize, n: usize): void {
     store<u32>(a, load<u32>(a) + 1);
     p++;
   }
-  for (let i: usize = 0; i < 256; i += 4) {
-    let o = i << 2;
-    v128.store(c0 + o, i32x4.add(i32x4.add(v128.load(c0 + o), v128.load(c1 + o)), i32x4.add(v128.load(c2 + o), v128.load(c3 + o))));
+  for (let o: usize = 0; o < 1024; o += 16) {
+    let x = i32x4.add(i32x4.add(v128.load(c0 + o), v128.load(c0 + o, 1024)), i32x4.add(v128.load(c0 + o, 2048), v128.load(c0 + o, 3072)));
+    let y = i32x4.add(i32x4.add(v128.load(c0 + o, 4096), v128.load(c0 + o, 5120)), i32x4.add(v128.load(c0 + o, 6144), v128.load(c0 + o, 7168)));
+    v128.store(c0 + o, i32x4.add(x, y));
   }
 }
 
