@@ -239,7 +239,7 @@ export class RankOffload implements BlockOffload {
           ctx.tally.addHashed(raw, bytes.length, hash);
           ctx.tally.encodeSeconds += seconds;
           ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: bytes.length });
-          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes), v.shard ? bytes.length : 0)).catch((err) => {
+          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes), bytes.length)).catch((err) => {
             this.error ??= err;
           });
         },

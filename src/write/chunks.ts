@@ -208,7 +208,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       tally.addHashed(chunkBytes, encoded.length, chunkHashOf(key, encoded.length, xxh));
       tally.encodeSeconds += (now() - t0) / 1000;
       ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
-      await pool.add(() => ops.set(key, encoded));
+      await pool.add(() => ops.set(key, encoded), encoded.length); // chunks in flight stay within half the budget
       written++;
     } finally {
       k.arena.release(mark);
