@@ -1,5 +1,5 @@
 // Build: AssemblyScript kernels -> build/kernels.wasm -> src/kernels/wasm.generated.ts (embedded bytes, so the
-// same ESM loads in Node and Deno with no file access) -> tsc -> dist/. Run by `npm install` (prepare) and `npm test`.
+// same ESM loads in Node and Deno with no file access) -> tsc -> dist/. Run by `npm install` (prepare), `npm test`, `npm run demo` and `npm run bench`.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,8 +10,15 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
 
 if (!existsSync(bin("asc")) || !existsSync(bin("tsc"))) {
-  // `npm install --omit=dev` from the registry tarball ships dist/ already; nothing to build.
-  if (existsSync(join(root, "dist", "index.js"))) process.exit(0);
+  // Installed from the registry tarball: dist/ ships built, there is no source to build.
+  if (!existsSync(join(root, "assembly")) && existsSync(join(root, "dist", "index.js"))) process.exit(0);
+  // A fresh clone: `npm run demo` and `npm test` work as the first command — install the locked dependencies
+  // (whose `prepare` step is this build) and stop here.
+  if (existsSync(join(root, "package-lock.json")) && !process.env.npm_lifecycle_event?.match(/^(prepare|install|postinstall)$/)) {
+    console.log("xpartition build: no node_modules yet: running `npm ci` first");
+    run(process.platform === "win32" ? "npm.cmd" : "npm", ["ci", "--no-audit", "--no-fund"]);
+    process.exit(0);
+  }
   console.error("xpartition build: assemblyscript and typescript (dev dependencies) are needed to build from source: run `npm install`.");
   process.exit(1);
 }
