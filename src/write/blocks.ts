@@ -35,10 +35,18 @@ export function* blocksOf(region: readonly IndexRange[], chunkShape: readonly nu
   const m = Math.max(1, Math.floor(budget / (perIndex * chunkShape[ax]!)));
   // Odometer over chunk starts on axes < ax, and groups of m chunks along ax.
   const step = region.map((_, d) => (d < ax ? chunkShape[d]! : d === ax ? m * chunkShape[d]! : len[d]!));
+  yield* odometer(region, step, ax);
+}
+
+/**
+ * Blocks in C order: origins step by `step[d]` along axes 0..last (each block clipped to the region); axes
+ * after `last` span the whole region.
+ */
+function* odometer(region: readonly IndexRange[], step: readonly number[], last: number): Generator<IndexRange[]> {
   const pos = region.map((r) => r.start);
   for (;;) {
-    yield region.map((r, d) => (d <= ax ? { start: pos[d]!, stop: Math.min(pos[d]! + step[d]!, r.stop) } : { ...r }));
-    let d = ax;
+    yield region.map((r, d) => (d <= last ? { start: pos[d]!, stop: Math.min(pos[d]! + step[d]!, r.stop) } : { ...r }));
+    let d = last;
     while (d >= 0) {
       pos[d]! += step[d]!;
       if (pos[d]! < region[d]!.stop) break;
@@ -58,20 +66,8 @@ export const CONTIGUOUS_MIN_CHUNK = 1 << 20;
 
 /** Blocks of up to `m` chunks along axis 0 and one chunk on every other axis, in C order of the chunk grid. */
 function* contiguousBlocks(region: readonly IndexRange[], chunkShape: readonly number[], m: number): Generator<IndexRange[]> {
-  const nd = region.length;
   const step = chunkShape.map((c, d) => (d === 0 ? m * c : c));
-  const pos = region.map((r) => r.start);
-  for (;;) {
-    yield region.map((r, d) => ({ start: pos[d]!, stop: Math.min(pos[d]! + step[d]!, r.stop) }));
-    let d = nd - 1;
-    while (d >= 0) {
-      pos[d]! += step[d]!;
-      if (pos[d]! < region[d]!.stop) break;
-      pos[d] = region[d]!.start;
-      d--;
-    }
-    if (d < 0) return;
-  }
+  yield* odometer(region, step, region.length - 1);
 }
 
 /** Grid indices of the chunks inside `block` (chunk-aligned), in C order. */
