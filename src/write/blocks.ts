@@ -1,9 +1,7 @@
 // Streaming a region in blocks of whole chunks, and cutting a block (in WASM memory) into full-shape chunk
 // buffers padded with the fill value.
-import type { Kernels } from "../kernels/instance.js";
 import type { IndexRange } from "../plan/blocks.js";
 
-const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
 
 /**
  * Blocks of whole chunks covering `region` (chunk-aligned), each at most `budget` bytes (one chunk at least),
@@ -114,49 +112,4 @@ export function contiguousOffset(g: SliceGeometry): number {
     row *= chunkShape[d]!;
   }
   return chunkShape.length ? offset[0]! * row : 0;
-}
-
-/**
- * Copy the chunk from the block at `src` into the full-shape chunk buffer at `dst`, padding with `pad` (two
- * little-endian u32 words of one element) where the chunk overhangs the array. Contiguous runs are merged.
- */
-export function sliceChunk(k: Kernels, src: number, dst: number, g: SliceGeometry, pad: [number, number]): void {
-  const { blockShape, offset, valid, chunkShape, elemSize } = g;
-  const nd = chunkShape.length;
-  const padded = valid.some((v, d) => v < chunkShape[d]!);
-  if (padded) k.exports.fillPattern(dst, prod(chunkShape), elemSize, pad[0], pad[1]);
-  if (nd === 0) {
-    k.u8.copyWithin(dst, src, src + elemSize);
-    return;
-  }
-  // Merge trailing axes where the chunk's valid part spans both the block and the chunk fully.
-  let k0 = nd - 1;
-  while (k0 > 0 && valid[k0] === blockShape[k0] && valid[k0] === chunkShape[k0]) k0--;
-  let run = valid[k0]! * elemSize;
-  for (let d = k0 + 1; d < nd; d++) run *= valid[d]!;
-  const bStride = new Array<number>(nd), cStride = new Array<number>(nd);
-  bStride[nd - 1] = elemSize;
-  cStride[nd - 1] = elemSize;
-  for (let d = nd - 2; d >= 0; d--) {
-    bStride[d] = bStride[d + 1]! * blockShape[d + 1]!;
-    cStride[d] = cStride[d + 1]! * chunkShape[d + 1]!;
-  }
-  const idx = new Array<number>(k0).fill(0);
-  const u8 = k.u8;
-  for (;;) {
-    let s = src + offset[k0]! * bStride[k0]!, t = dst;
-    for (let d = 0; d < k0; d++) {
-      s += (offset[d]! + idx[d]!) * bStride[d]!;
-      t += idx[d]! * cStride[d]!;
-    }
-    u8.copyWithin(t, s, s + run);
-    let d = k0 - 1;
-    while (d >= 0) {
-      idx[d]!++;
-      if (idx[d]! < valid[d]!) break;
-      idx[d] = 0;
-      d--;
-    }
-    if (d < 0) return;
-  }
 }

@@ -11,7 +11,7 @@ import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
 import { xxh64Hex, xxh64HexPtr } from "../kernels/xxh64.js";
-import { chunkIndicesOf, contiguousOffset, sliceChunk, type SliceGeometry } from "./blocks.js";
+import { chunkIndicesOf, contiguousOffset, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
 import { writeBlockShards } from "./shards.js";
@@ -164,8 +164,8 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
   const pad = patternWords(v.dtype, v.pad);
   const blockShape = block.map((r) => r.stop - r.start);
   const sep = v.spec.separator;
-  // The WASM slicing kernel for n-d arrays; 0-d arrays (one element) take the plain copy.
-  const slicer = v.shape.length > 0 ? new ChunkSlicer({ arrayShape: v.shape, chunkShape: v.chunkShape, dtype: v.dtype, fillValue: v.pad }) : undefined;
+  // The WASM slicing kernel (0-d arrays included: one element).
+  const slicer = new ChunkSlicer({ arrayShape: v.shape, chunkShape: v.chunkShape, dtype: v.dtype, fillWords: pad });
   const origin = block.map((r) => r.start);
   let written = 0;
   for (const idx of chunkIndicesOf(block, v.chunkShape)) {
@@ -185,8 +185,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       let cptr = ptr + inPlace;
       if (inPlace < 0) {
         cptr = k.arena.alloc(chunkBytes);
-        if (slicer) slicer.sliceInto({ ptr, shape: blockShape, origin }, idx, cptr, k);
-        else sliceChunk(k, ptr, cptr, g, pad);
+        slicer.sliceInto({ ptr, shape: blockShape, origin }, idx, cptr, k);
       }
       if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, chunkElems, info.size, pad[0], pad[1]) !== 0) {
         tally.skippedEmpty++;
