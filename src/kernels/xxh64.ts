@@ -8,23 +8,42 @@ interface XxhExports {
   zstdXxh64High(): number;
 }
 
-const hex8 = (x: number) => (x >>> 0).toString(16).padStart(8, "0");
+const hex8 = (x: number) => x.toString(16).padStart(8, "0");
 
-/** XXH64 of `len` bytes at `ptr` in `k`'s memory, as 16 lowercase hex digits. */
-export function xxh64HexPtr(ptr: number, len: number, k: Kernels = kernels()): string {
+/** XXH64 of `len` bytes at `ptr` in `k`'s memory, as [low, high] unsigned 32-bit halves. */
+function xxh64Halves(ptr: number, len: number, k: Kernels): [number, number] {
   const e = k.exports as unknown as XxhExports;
-  const lo = e.zstdXxh64(ptr, len);
-  return hex8(e.zstdXxh64High()) + hex8(lo);
+  const lo = e.zstdXxh64(ptr, len) >>> 0;
+  return [lo, e.zstdXxh64High() >>> 0];
 }
 
-/** XXH64 of the bytes of `data` as 16 hex digits (zero copy when it lives in WASM memory). */
-export function xxh64Hex(data: ArrayBufferView): string {
+/** Run `f` on a pointer to `data`'s bytes (zero copy when it lives in WASM memory). */
+function withBytes<T>(data: ArrayBufferView, f: (ptr: number, k: Kernels) => T): T {
   const k = kernels();
-  if (k.owns(data)) return xxh64HexPtr(data.byteOffset, data.byteLength, k);
+  if (k.owns(data)) return f(data.byteOffset, k);
   const mark = k.arena.mark();
   try {
-    return xxh64HexPtr(k.arena.input(data), data.byteLength, k);
+    return f(k.arena.input(data), k);
   } finally {
     k.arena.release(mark);
   }
+}
+
+/** XXH64 of `len` bytes at `ptr` in `k`'s memory, as 16 lowercase hex digits. */
+export function xxh64HexPtr(ptr: number, len: number, k: Kernels = kernels()): string {
+  const [lo, hi] = xxh64Halves(ptr, len, k);
+  return hex8(hi) + hex8(lo);
+}
+
+/** XXH64 of the bytes of `data` as 16 hex digits. */
+export function xxh64Hex(data: ArrayBufferView): string {
+  return withBytes(data, (ptr, k) => xxh64HexPtr(ptr, data.byteLength, k));
+}
+
+/** XXH64 of the bytes of `data` as a bigint. */
+export function xxh64(data: ArrayBufferView): bigint {
+  return withBytes(data, (ptr, k) => {
+    const [lo, hi] = xxh64Halves(ptr, data.byteLength, k);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  });
 }

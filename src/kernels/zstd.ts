@@ -8,8 +8,6 @@ import type { Span } from "../codecs/types.js";
 interface ZstdExports {
   zstdCompressBound(len: number): number;
   zstdCompress(src: number, len: number, dst: number, cap: number, level: number, checksum: number): number;
-  zstdXxh64(src: number, len: number): number;
-  zstdXxh64High(): number;
 }
 
 export const ZSTD_MIN_LEVEL = -131072;
@@ -60,16 +58,5 @@ export function zstdCompress(data: ArrayBufferView, level = 3, checksum = false)
   }
 }
 
-/** XXH64 with seed 0 of the bytes of `data` (zstd's content checksum is its low 32 bits). */
-export function xxh64(data: ArrayBufferView): bigint {
-  const k = kernels();
-  const mark = k.arena.mark();
-  try {
-    const ptr = k.arena.input(data);
-    const lo = ex(k).zstdXxh64(ptr, data.byteLength) >>> 0;
-    const hi = ex(k).zstdXxh64High() >>> 0;
-    return (BigInt(hi) << 32n) | BigInt(lo);
-  } finally {
-    k.arena.release(mark);
-  }
-}
+/** XXH64 with seed 0 (zstd's content checksum is its low 32 bits): see ./xxh64.ts. */
+export { xxh64 } from "./xxh64.js";
