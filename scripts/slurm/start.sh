@@ -10,6 +10,7 @@
 #   XP_SLURM_MIN_JOB_AGE   seconds finished jobs stay in squeue/scontrol (default 16; keeps `sbatch -W`
 #                          polling every 8 s rather than every 32 s)
 #   XP_SLURM_TIMEOUT       seconds to wait for each daemon (default 60)
+#   XP_SLURM_LOCK_TIMEOUT  seconds to wait for a concurrent start/stop (default 300)
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -55,8 +56,10 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 # One start or stop at a time (test runs started side by side would race on the daemons).
+# The daemons and srun are started with fd 9 closed (`9>&-`): a daemon that inherited it would hold the lock
+# for its whole life, and the next start or stop would wait forever.
 exec 9>/run/xpartition-slurm.lock
-flock 9
+flock -w "${XP_SLURM_LOCK_TIMEOUT:-300}" 9 || { log "ERROR: another start/stop holds /run/xpartition-slurm.lock"; exit 1; }
 case "$CPUS" in ''|*[!0-9]*|0) die "XP_SLURM_CPUS must be a positive integer, got '$CPUS'";; esac
 case "$MIN_JOB_AGE" in ''|*[!0-9]*|0|1) die "XP_SLURM_MIN_JOB_AGE must be an integer >= 2, got '$MIN_JOB_AGE'";; esac
 t0=$(date +%s.%N)
@@ -89,7 +92,7 @@ if ! munge_ok; then
   # a killed munged leaves a pidfile and socket behind that make the next one refuse to start
   alive "$MUNGE_PID" munged >/dev/null || rm -f "$MUNGE_PID" /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
   log "starting munged"
-  runuser -u munge -- /usr/sbin/munged || die "munged did not start"
+  runuser -u munge -- /usr/sbin/munged 9>&- || die "munged did not start"
   wait_until "$TIMEOUT" munged munge_ok
   alive "$MUNGE_PID" munged > "$STATE/munged.pid" || true
 fi
@@ -157,13 +160,13 @@ fi
 if [ -z "$ctld" ]; then
   port_busy 6817 && die "port 6817 is taken by something other than our slurmctld"
   log "starting slurmctld"
-  /usr/sbin/slurmctld -c || die "slurmctld did not start"   # -c: fresh job and node state
+  /usr/sbin/slurmctld -c 9>&- || die "slurmctld did not start"   # -c: fresh job and node state
   wait_until "$TIMEOUT" "slurmctld (scontrol ping)" scontrol ping
 fi
 if [ -z "$slurmd_pid" ]; then
   port_busy 6818 && die "port 6818 is taken by something other than our slurmd"
   log "starting slurmd"
-  /usr/sbin/slurmd -N "$NODE" || die "slurmd did not start"
+  /usr/sbin/slurmd -N "$NODE" 9>&- || die "slurmd did not start"
 fi
 
 # 5. node up, and a job step really launches
@@ -176,7 +179,7 @@ node_up() {
 }
 wait_until "$TIMEOUT" "node $NODE to come up" node_up
 if [ "$(sinfo -h -N -n "$NODE" -o %T | head -n1)" = idle ] && [ ! -e "$STATE/checked" ]; then
-  timeout "$TIMEOUT" srun -n1 -J xp-check true </dev/null || die "the node is up but 'srun -n1 true' failed"
+  timeout "$TIMEOUT" srun -n1 -J xp-check true </dev/null 9>&- || die "the node is up but 'srun -n1 true' failed"
   touch "$STATE/checked"
 fi
 log "ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s: $(sinfo -h -N -o '%N %T cpus=%c' | head -n1)"

@@ -11,7 +11,7 @@ MUNGE_PID=/run/munge/munged.pid
 log() { echo "[slurm/stop] $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "ERROR: must run as root"; exit 1; }
 exec 9>/run/xpartition-slurm.lock
-flock 9
+flock -w "${XP_SLURM_LOCK_TIMEOUT:-300}" 9 || { log "ERROR: another start/stop holds /run/xpartition-slurm.lock"; exit 1; }
 
 alive() {
   local pid; [ -s "$1" ] || return 1

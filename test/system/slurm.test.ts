@@ -4,7 +4,7 @@
 // exactly that rank, and resubmitting only it completes the store, byte-identical again.
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { initializeStore, writePartition, Dataset } from "xpartition";
@@ -17,10 +17,28 @@ const RANKS = 8;
 let work = "";
 let startedCluster = false;
 
+// Every child has a deadline: a blocked spawnSync cannot be interrupted by vitest's test timeout, so a hang
+// here would otherwise hang the whole CI run. On a timeout the cluster's state goes to stderr.
+const DEADLINE_MS = 240_000;
+function diagnose(what: string) {
+  const run = (c: string, a: string[]) => spawnSync(c, a, { encoding: "utf8", timeout: 15_000 });
+  const parts = [`--- ${what} timed out; cluster state:`];
+  for (const [c, a] of [["squeue", ["-a"]], ["sinfo", ["-N", "-l"]], ["scontrol", ["show", "jobs"]], ["tail", ["-n", "30", "/var/log/slurm/slurmctld.log", "/var/log/slurm/slurmd.log"]]] as const) {
+    const r = run(c, [...a]);
+    parts.push(`$ ${c} ${a.join(" ")}`, r.stdout ?? "", r.stderr ?? "");
+  }
+  console.error(parts.join("\n"));
+  run("scancel", ["--user", "root"]);
+}
 function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(cmd, args, { cwd: work, encoding: "utf8", env: { ...process.env, XPARTITION: `${process.execPath} ${cli}`, ...env } });
+  const r = spawnSync(cmd, args, { cwd: work, encoding: "utf8", timeout: DEADLINE_MS, killSignal: "SIGKILL", env: { ...process.env, XPARTITION: `${process.execPath} ${cli}`, ...env } });
+  if (r.error) {
+    diagnose(`${cmd} ${args.join(" ")}`);
+    throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message} (deadline ${DEADLINE_MS / 1000} s)`);
+  }
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+const script = (name: string) => execFileSync("bash", [join(root, "scripts", "slurm", name)], { stdio: "inherit", timeout: DEADLINE_MS, killSignal: "SIGKILL" });
 const xp = (args: string[]) => sh(process.execPath, [cli, ...args]);
 
 /** Every file under `dir`: zarr keys byte for byte; completion records by content except timings. */
@@ -63,7 +81,7 @@ beforeAll(async () => {
   mkdirSync(USERS, { recursive: true });
   writeFileSync(me, "");
   startedCluster = spawnSync("scontrol", ["ping"], { encoding: "utf8" }).status !== 0;
-  execFileSync("bash", [join(root, "scripts", "slurm", "start.sh")], { stdio: "inherit" });
+  script("start.sh");
   // The reference: the same dataset module, every rank written in this process through the library.
   const { default: build } = await import(dataset);
   const ds = (await build()) as Dataset;
@@ -74,10 +92,26 @@ beforeAll(async () => {
 
 afterAll(() => {
   rmSync(me, { force: true });
-  if (startedCluster && !othersAlive()) execFileSync("bash", [join(root, "scripts", "slurm", "stop.sh")], { stdio: "inherit" });
+  if (startedCluster && !othersAlive()) script("stop.sh");
 });
 
 describe("SLURM array job", () => {
+  it("start.sh leaves its lock free: no daemon inherits the lock's file descriptor", () => {
+    // A daemon holding /run/xpartition-slurm.lock made the next stop.sh wait forever (a CI run timed out so).
+    const holders: string[] = [];
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      let fds: string[] = [];
+      try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+      for (const fd of fds) {
+        let target = "";
+        try { target = readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { continue; }
+        if (target === "/run/xpartition-slurm.lock") holders.push(`${pid} (${readFileSync(`/proc/${pid}/comm`, "utf8").trim()})`);
+      }
+    }
+    expect(holders).toEqual([]);
+    expect(spawnSync("flock", ["-n", "/run/xpartition-slurm.lock", "true"]).status).toBe(0);
+  });
+
   it("init, sbatch -W --array=0-7, status complete, byte-identical to an in-process write", () => {
     let r = xp(["init", dataset, "ok.zarr", "--ranks", String(RANKS), "--dims", "time"]);
     expect(r.err).toBe("");
