@@ -73,36 +73,40 @@ function writeRle(op: usize, b: u8, n: usize): usize {
   return 4;
 }
 
-function histogram(src: usize, n: usize): void {
-  memory.fill(count, 0, 8 * 256 * 4);
+// Large literal sets are counted on a sample: 8 bytes of every 32 (every byte position of 2-, 4- and 8-byte
+// elements equally), which cut the level 1 encoder's time by a fifth on float data. The estimate is used only
+// when the sample already shows nearly every byte value; then every value gets a count of at least 1, so every
+// literal has a code (test: the "rare" corpus kind). Sizes are still decided on the real encoding. Otherwise
+// the block is counted whole.
+const SAMPLE_MIN: usize = 16384;
+const SAMPLE_STRIDE: usize = 32;
+const SAMPLE_SHIFT: u32 = 2; // log2(SAMPLE_STRIDE / 8)
+const SAMPLE_MIN_DISTINCT: u32 = 240;
+
+// @ts-ignore: decorator
+@inline function count8(c0: usize, p: usize): void {
+  // Byte loads with constant offsets into eight partial tables: no shift/mask per byte.
+  let a = c0 + (<usize>load<u8>(p) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 1024 + (<usize>load<u8>(p, 1) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 2048 + (<usize>load<u8>(p, 2) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 3072 + (<usize>load<u8>(p, 3) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 4096 + (<usize>load<u8>(p, 4) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 5120 + (<usize>load<u8>(p, 5) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 6144 + (<usize>load<u8>(p, 6) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+  a = c0 + 7168 + (<usize>load<u8>(p, 7) << 2);
+  store<u32>(a, load<u32>(a) + 1);
+}
+
+/** Sum the eight partial tables into the first. */
+function sumTables(): void {
   let c0 = count;
-  let p = src;
-  let end = src + n;
-  // Byte loads with constant offsets: no shift/mask per byte.
-  while (p + 8 <= end) {
-    let a = c0 + (<usize>load<u8>(p) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 1024 + (<usize>load<u8>(p, 1) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 2048 + (<usize>load<u8>(p, 2) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 3072 + (<usize>load<u8>(p, 3) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 4096 + (<usize>load<u8>(p, 4) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 5120 + (<usize>load<u8>(p, 5) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 6144 + (<usize>load<u8>(p, 6) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    a = c0 + 7168 + (<usize>load<u8>(p, 7) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    p += 8;
-  }
-  while (p < end) {
-    let a = c0 + (<usize>load<u8>(p) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    p++;
-  }
   for (let o: usize = 0; o < 1024; o += 16) {
     let x = i32x4.add(i32x4.add(v128.load(c0 + o), v128.load(c0 + o, 1024)), i32x4.add(v128.load(c0 + o, 2048), v128.load(c0 + o, 3072)));
     let y = i32x4.add(i32x4.add(v128.load(c0 + o, 4096), v128.load(c0 + o, 5120)), i32x4.add(v128.load(c0 + o, 6144), v128.load(c0 + o, 7168)));
@@ -110,13 +114,47 @@ function histogram(src: usize, n: usize): void {
   }
 }
 
+/** Count the byte values of `src[0..n)` into `count`; returns true when the counts are a sample's estimate. */
+function histogram(src: usize, n: usize): bool {
+  let c0 = count;
+  if (n >= SAMPLE_MIN) {
+    memory.fill(c0, 0, 8 * 256 * 4);
+    let end = src + n - SAMPLE_STRIDE;
+    for (let p = src; p <= end; p += SAMPLE_STRIDE) count8(c0, p);
+    sumTables();
+    let distinct: u32 = 0;
+    for (let s: usize = 0; s < 256; s++) distinct += <u32>(load<u32>(c0 + (s << 2)) != 0);
+    if (distinct >= SAMPLE_MIN_DISTINCT) {
+      let one = i32x4.splat(1);
+      for (let o: usize = 0; o < 1024; o += 16) v128.store(c0 + o, i32x4.max_u(i32x4.shl(v128.load(c0 + o), SAMPLE_SHIFT), one));
+      return true;
+    }
+  }
+  memory.fill(c0, 0, 8 * 256 * 4);
+  let p = src;
+  let end = src + n;
+  while (p + 8 <= end) {
+    count8(c0, p);
+    p += 8;
+  }
+  while (p < end) {
+    let a = c0 + (<usize>load<u8>(p) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    p++;
+  }
+  sumTables();
+  return false;
+}
+
 // log2(i) for i = 0..512 (f64), filled on first use.
 const log2Tab: usize = memory.data(513 * 8, 64);
 let log2Ready = false;
 
 /**
- * A lower bound (bytes, rounded down) on the Shannon entropy n·log2(n) − Σ c·log2(c) of `count`: each log2 is
- * taken from 9 leading bits, rounded down for n and up for the counts (< 0.006 bit each), minus a margin.
+ * A lower bound (bytes, rounded down) on the Shannon entropy of `n` literals with the byte counts in `count`:
+ * t·log2(t) − Σ c·log2(c) bits for the counts' total t (t = n when counted whole), scaled to n. Each log2 is
+ * taken from 9 leading bits, rounded down for t and up for the counts (< 0.006 bit each), minus a margin.
+ * (For sampled counts it is an estimate; it only decides whether building a tree is worth trying.)
  */
 function entropyBytes(n: usize, maxSym: u32): usize {
   if (!log2Ready) {
@@ -125,11 +163,14 @@ function entropyBytes(n: usize, maxSym: u32): usize {
     log2Ready = true;
   }
   let sum: f64 = 0;
+  let t: u32 = 0;
   for (let s: u32 = 0; s <= maxSym; s++) {
     let c = load<u32>(count + (<usize>s << 2));
+    t += c;
     if (c > 1) sum += <f64>c * log2Up(c);
   }
-  let h = <f64>n * log2Down(<u32>n) - sum - 64;
+  if (t == 0) return 0;
+  let h = (<f64>t * log2Down(t) - sum) * (<f64>n / <f64>t) - 64;
   return h <= 0 ? 0 : <usize>(h / 8);
 }
 
@@ -156,7 +197,7 @@ export function writeLiterals(op: usize, src: usize, n: usize): usize {
   usedNewTable = false;
   let minLits: usize = prevValid ? 6 : 64;
   if (n < minLits) return writeRaw(op, src, n);
-  histogram(src, n);
+  let sampled = histogram(src, n);
   let maxSym: u32 = 255;
   while (load<u32>(count + (maxSym << 2)) == 0) maxSym--;
   let largest: u32 = 0;
@@ -164,7 +205,7 @@ export function writeLiterals(op: usize, src: usize, n: usize): usize {
     let c = load<u32>(count + (s << 2));
     if (c > largest) largest = c;
   }
-  if (<usize>largest == n) return writeRle(op, load<u8>(src), n);
+  if (!sampled && <usize>largest == n) return writeRle(op, load<u8>(src), n);
   // libzstd's heuristic: nearly flat histograms are not worth a tree.
   if (<usize>largest <= (n >> 7) + 4) return writeRaw(op, src, n);
   let lhSize: usize = 3 + (n >= 1024 ? 1 : 0) + (n >= 16384 ? 1 : 0);
