@@ -23,7 +23,10 @@ const MB = (source.temp.byteLength + source.wind.byteLength) / 1e6;
 const BLOSC = { name: "numcodecs.blosc", configuration: { cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } };
 // Each codec as our per-variable encoding and as zarrita's v3 codec entry (the same codec on both sides).
 const CODECS = {
-  "blosc lz4+shuffle clevel 5": { ours: undefined, zarrita: BLOSC },
+  "blosc lz4+shuffle clevel 5": {
+    ours: { temp: { compressor: { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } }, wind: { compressor: { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 } } },
+    zarrita: BLOSC,
+  },
   "zstd level 1": {
     ours: { temp: { compressor: { id: "zstd", level: 1 } }, wind: { compressor: { id: "zstd", level: 1 } } },
     zarrita: { name: "zstd", configuration: { level: 1, checksum: false } },

@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: "forks",
+    globalSetup: ["test/global-tmp.ts"],
     fileParallelism: false,
     passWithNoTests: true,
   },

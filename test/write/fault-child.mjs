@@ -1,0 +1,10 @@
+// Child of the fault-injection test: writes one rank of the fault dataset to a filesystem store, saying
+// "writing" first and "done" at the end; the parent SIGKILLs it somewhere in between.
+import { writePartition } from "xpartition";
+import { faultDataset, RANKS } from "../fixtures/fault-dataset.mjs";
+
+const [dir, format, rank] = process.argv.slice(2);
+const ds = faultDataset(Number(format));
+process.stdout.write("writing\n");
+await writePartition(ds, dir, { ranks: RANKS, dims: ["time"], rank: Number(rank) });
+process.stdout.write("done\n");

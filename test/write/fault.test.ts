@@ -1,0 +1,156 @@
+// Fault injection: a rank's process is SIGKILLed (12 times) at seeded random moments while it writes chunks (and v3
+// shards) to a filesystem store. After each kill: every key in the store is byte-identical to the same key of
+// a store written without faults (a file is absent, or complete — never torn), the rank has no completion
+// record, and zarrita reads the partial store (each chunk either the right values or the fill value). Then the
+// rank is re-run — once more killed first, every other time — and the store equals the reference byte for
+// byte (records compared by content except timings). Temporary files of killed writes are never keys.
+import { describe, expect, it, beforeAll } from "vitest";
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import * as zarr from "zarrita";
+import { FileSystemStore, initializeStore, writePartition } from "../../src/index.js";
+import { faultDataset, RANKS } from "../fixtures/fault-dataset.mjs";
+import { rng } from "../kernels/zstd-corpus.js";
+
+const child = resolve(import.meta.dirname, "fault-child.mjs");
+const VICTIM = 1;
+const KILLS = 12;
+const tmp = () => mkdtempSync(join(tmpdir(), "xp-fault-"));
+const isTemp = (name: string) => name.endsWith(".xptmp");
+
+/** Every file of a store: zarr keys byte for byte, records by content except timings; temporary files apart. */
+function snapshot(dir: string): { keys: Map<string, string>; temps: number } {
+  const keys = new Map<string, string>();
+  let temps = 0;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (isTemp(name)) temps++;
+      else {
+        const key = "/" + relative(dir, p);
+        let body = readFileSync(p);
+        if (key.startsWith("/.xpartition/ranks/")) {
+          const { timings: _t, ...rest } = JSON.parse(body.toString("utf8"));
+          body = Buffer.from(JSON.stringify(rest));
+        }
+        keys.set(key, body.toString("base64"));
+      }
+    }
+  };
+  walk(dir);
+  return { keys, temps };
+}
+
+/** Run the victim rank in a child; SIGKILL it `delayMs` after it starts writing. Resolves with whether it finished. */
+function killRank(dir: string, format: number, delayMs: number): Promise<{ finished: boolean; ms: number }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [child, dir, String(format), String(VICTIM)], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "", t0 = 0;
+    p.stdout.on("data", (d) => {
+      out += d;
+      if (!t0 && out.includes("writing")) {
+        t0 = performance.now();
+        if (delayMs >= 0) setTimeout(() => p.kill("SIGKILL"), delayMs);
+      }
+    });
+    p.stderr.on("data", (d) => (err += d));
+    p.on("error", rej);
+    p.on("close", (code, signal) => {
+      const finished = out.includes("done");
+      if (!finished && signal !== "SIGKILL") rej(new Error(`fault child exited ${code}: ${err}`));
+      else res({ finished, ms: performance.now() - t0 });
+    });
+  });
+}
+
+function copyOf(dir: string): string {
+  const to = tmp();
+  cpSync(dir, to, { recursive: true });
+  return to;
+}
+
+async function initialised(format: 2 | 3, ranksDone: number[]): Promise<string> {
+  const dir = tmp();
+  const ds = faultDataset(format);
+  await initializeStore(ds, dir, { zarrFormat: format });
+  for (const r of ranksDone) await writePartition(ds, dir, { ranks: RANKS, dims: ["time"], rank: r });
+  return dir;
+}
+
+/** zarrita reads every variable of the partial store; each time step is the reference's values or all fill. */
+async function checkPartialReads(dir: string, refDir: string, format: 2 | 3): Promise<{ present: number; absent: number }> {
+  const open = async (d: string) => {
+    const root = await zarr.withConsolidatedMetadata(new FileSystemStore(d) as never, { format: format === 2 ? "v2" : "v3" });
+    return zarr.open(root, { kind: "group" });
+  };
+  const [g, gr] = [await open(dir), await open(refDir)];
+  let present = 0, absent = 0;
+  for (const name of ["a", "s"]) {
+    const a = await zarr.open(g.resolve(name), { kind: "array" });
+    const got = await zarr.get(a);
+    const want = await zarr.get(await zarr.open(gr.resolve(name), { kind: "array" }));
+    const step = got.shape.slice(1).reduce((p, s) => p * s, 1);
+    const fill = a.fillValue as number | null;
+    for (let t = 0; t < got.shape[0]!; t++) {
+      const x = Array.from((got.data as Float32Array).subarray(t * step, (t + 1) * step));
+      const y = Array.from((want.data as Float32Array).subarray(t * step, (t + 1) * step));
+      const same = x.every((v, i) => v === y[i]);
+      const empty = x.every((v) => (fill === null || Number.isNaN(fill) ? Number.isNaN(v) || v === 0 : v === fill));
+      expect(same || empty, `${name} time ${t}: neither the reference values nor the fill value`).toBe(true);
+      if (same) present++;
+      else absent++;
+    }
+  }
+  return { present, absent };
+}
+
+describe("fault injection: ranks SIGKILLed while writing", () => {
+  const refs: Record<number, { dir: string; snap: ReturnType<typeof snapshot> }> = {};
+  /** Per format: a store initialised, with every rank but the victim written (copied for each kill). */
+  const bases: Record<number, string> = {};
+  let writeMs = 0;
+
+  beforeAll(async () => {
+    for (const format of [2, 3] as const) {
+      const dir = await initialised(format, [...Array(RANKS).keys()]);
+      refs[format] = { dir, snap: snapshot(dir) };
+      bases[format] = await initialised(format, [0, 2]);
+    }
+    // How long the victim's write takes in a child (not killed): the kill delays are spread over it.
+    const dir = copyOf(bases[3]!);
+    writeMs = (await killRank(dir, 3, -1)).ms;
+    expect(snapshot(dir).keys).toEqual(refs[3]!.snap.keys);
+  }, 120_000);
+
+  it("every kill leaves only complete files, no record, a readable store; re-running converges byte for byte", async () => {
+    const r = rng(20261125);
+    let killedMidWrite = 0, tempsSeen = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const format = i % 2 === 0 ? 2 : 3;
+      const ref = refs[format]!;
+      const dir = copyOf(bases[format]!);
+      const delay = Math.floor(r() * writeMs * 1.1);
+      const { finished } = await killRank(dir, format, delay);
+      const after = snapshot(dir);
+      tempsSeen += after.temps;
+      for (const [key, body] of after.keys) {
+        if (key === `/.xpartition/ranks/${VICTIM}.json`) continue;
+        expect(body === ref.snap.keys.get(key), `kill ${i} (format ${format}, ${delay} ms): ${key} differs from the reference (torn?)`).toBe(true);
+      }
+      expect(after.keys.has(`/.xpartition/ranks/${VICTIM}.json`)).toBe(finished);
+      expect((await new FileSystemStore(dir).list()).some((k) => isTemp(k))).toBe(false);
+      const { absent } = await checkPartialReads(dir, ref.dir, format);
+      if (!finished && absent > 0) killedMidWrite++;
+      // Re-run: every other time the re-run is itself killed first.
+      if (i % 4 === 1) await killRank(dir, format, Math.floor(writeMs / 3));
+      await writePartition(faultDataset(format), dir, { ranks: RANKS, dims: ["time"], rank: VICTIM });
+      expect(snapshot(dir).keys, `kill ${i}: the re-run store differs from the reference`).toEqual(ref.snap.keys);
+    }
+    // The kills really landed inside the write, not all before or after it.
+    expect(killedMidWrite).toBeGreaterThanOrEqual(KILLS / 2);
+    console.log(`fault injection: ${KILLS} kills over a ${writeMs.toFixed(0)} ms write, ${killedMidWrite} mid-write, ${tempsSeen} temporary files left by killed writes (never keys)`);
+  }, 180_000);
+});
