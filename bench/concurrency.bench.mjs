@@ -1,5 +1,5 @@
 // `concurrency` inside one rank: the whole of D1 written by a single rank to the in-memory store with the
-// default codec (Blosc zstd+shuffle clevel 1), concurrency 1 (slice + encode on the calling thread) vs 2 and 3 (slice + encode on
+// default Blosc lz4+shuffle, concurrency 1 (slice + encode on the calling thread) vs 2 and 3 (slice + encode on
 // encode threads, pipelined with the compute). D1 is generated once beforehand and the compute copies from it,
 // so that the writer is measured, not the generator. Runs alternate; the median of each is reported, and the
 // ratio against concurrency 1. Encode threads are started once per process: a first untimed run warms them.
@@ -56,7 +56,7 @@ for (let i = 0; i < rounds; i++) for (const c of levels) {
 }
 const capacityAfter = await parallelCapacity();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`D1 (time ${time}): ${last[1].mbIn.toFixed(1)} MB, one rank, in-memory store, default codec (Blosc zstd+shuffle clevel 1); ${rounds} rounds, median`);
+console.log(`D1 (time ${time}): ${last[1].mbIn.toFixed(1)} MB, one rank, in-memory store, Blosc lz4+shuffle; ${rounds} rounds, median`);
 console.log(`  machine: two threads do ${capacityBefore.toFixed(2)}x / ${capacityAfter.toFixed(2)}x the work of one (before / after; 2.00x = two idle cores)`);
 for (const c of levels) {
   const m = median(times[c]);

@@ -360,7 +360,7 @@ options:
     const path = storePath(store ?? "d1.zarr", io);
     const url = demoDatasetUrl(time);
     const ds = (await loadDatasetExport(url, { check: isDataset })) as Dataset;
-    io.out.write(`D1: ${Object.entries(ds.sizes).map(([d, n]) => `${d}=${n}`).join(", ")} -> ${path} (zarr v${zarrFormat ?? 3}, ${ranks} ranks over time, Blosc zstd+shuffle clevel 1)\n`);
+    io.out.write(`D1: ${Object.entries(ds.sizes).map(([d, n]) => `${d}=${n}`).join(", ")} -> ${path} (zarr v${zarrFormat ?? 3}, ${ranks} ranks over time, Blosc lz4+shuffle)\n`);
     for (const [name, da] of Object.entries(ds.dataVars)) {
       const chunks = da.chunks!;
       io.out.write(`  ${name.padEnd(5)} ${da.dtype} [${da.shape.join(", ")}] chunks [${chunks.map((c) => c[0]).join(", ")}] (${chunks.reduce((p, c) => p * c.length, 1)} chunks)\n`);

@@ -6,7 +6,7 @@
 //   index_location? } }]`: the variable's (dask-style) chunks are the SHARDS, `chunk_shape` the inner chunks.
 // - `encoding.shards: [...]`: the variable's chunks are the INNER chunks, grouped into shards of this shape
 //   (a multiple of the chunk shape along every dim); `compressor`/`filters`/`codecs` given beside it are the
-//   inner chunks' codecs (default: bytes + Blosc zstd clevel 1 + shuffle, as for unsharded arrays).
+//   inner chunks' codecs (default: bytes + Blosc lz4, as for unsharded arrays).
 // Either way the array's `chunk_grid` chunk_shape is the shard shape and the codec's `chunk_shape` the inner one.
 import type { V3CodecConfig } from "../codecs/types.js";
 import { Pipeline } from "../codecs/pipeline.js";

@@ -48,13 +48,13 @@ beforeAll(async () => {
       if (c.vars.some((x) => x[0] === name)) expect(data.length).toBe(n);
     }
     const first = c.vars[0]![5] as { compressor?: { id: string } | null };
-    // No compressor given: the default, Blosc zstd clevel 1 with byte shuffle (bitshuffle for 1-byte types).
+    // No compressor given: the default, Blosc lz4 clevel 5 with byte shuffle (bitshuffle for 1-byte types).
     const byDefault = first.compressor === undefined;
     const oneByte = NUMPY[c.vars[0]![1]]!.endsWith("1");
     manifest.push({
       name: c.name, attrs: { title: c.name, version: 3 }, coords: Object.keys(ds.coords), vars,
       codecVar: c.vars[0]![0], codec: byDefault ? "blosc" : first.compressor ? first.compressor.id : null,
-      ...(byDefault ? { codecConfig: { cname: "zstd", clevel: 1, shuffle: oneByte ? 2 : 1 } } : {}),
+      ...(byDefault ? { codecConfig: { cname: "lz4", clevel: 5, shuffle: oneByte ? 2 : 1 } } : {}),
     });
   }
   writeFileSync(join(root, "manifest.json"), JSON.stringify(manifest));

@@ -27,7 +27,7 @@ describe("write then read back with zarrita", () => {
 });
 
 describe("the default codec", () => {
-  it("is Blosc zstd clevel 1 with byte shuffle (bitshuffle for 1-byte types), in v2 and v3 metadata", async () => {
+  it("is Blosc lz4 clevel 5 with byte shuffle (bitshuffle for 1-byte types), in v2 and v3 metadata", async () => {
     const { Dataset, fromArray } = await import("../../src/index.js");
     const ds = new Dataset({
       dataVars: {
@@ -38,13 +38,13 @@ describe("the default codec", () => {
     const v2 = new Map<string, Uint8Array>();
     await initializeStore(ds, v2, { zarrFormat: 2 });
     const zarray = (k: string) => JSON.parse(new TextDecoder().decode(v2.get(k)!));
-    expect(zarray("/f/.zarray").compressor).toEqual({ id: "blosc", cname: "zstd", clevel: 1, shuffle: 1, blocksize: 0 });
-    expect(zarray("/u/.zarray").compressor).toEqual({ id: "blosc", cname: "zstd", clevel: 1, shuffle: 2, blocksize: 0 });
+    expect(zarray("/f/.zarray").compressor).toEqual({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 });
+    expect(zarray("/u/.zarray").compressor).toEqual({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 2, blocksize: 0 });
     const v3 = new Map<string, Uint8Array>();
     await initializeStore(ds, v3, { zarrFormat: 3 });
     const codecs = (k: string) => JSON.parse(new TextDecoder().decode(v3.get(k)!)).codecs;
-    expect(codecs("/f/zarr.json")[1]).toMatchObject({ name: "blosc", configuration: { cname: "zstd", clevel: 1, shuffle: "shuffle", typesize: 4 } });
-    expect(codecs("/u/zarr.json")[1]).toMatchObject({ name: "blosc", configuration: { cname: "zstd", clevel: 1, shuffle: "bitshuffle", typesize: 1 } });
+    expect(codecs("/f/zarr.json")[1]).toMatchObject({ name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 4 } });
+    expect(codecs("/u/zarr.json")[1]).toMatchObject({ name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "bitshuffle", typesize: 1 } });
     for (let r = 0; r < 2; r++) await writePartition(ds, v3, { ranks: 2, dims: ["x"], rank: r });
     const got = await readAll(v3, 3);
     expect(Array.from(got.arrays.f!.data as Float32Array)).toEqual(Array(40).fill(1.5));
