@@ -1,6 +1,8 @@
 // The CLI's commands. Each parses its own options (./args.ts), does its work through the library (the same
 // functions users call) and returns the exit status.
 import process from "node:process";
+import { existsSync } from "node:fs";
+import { FileSystemStore } from "../store/fs.js";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
 import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
@@ -335,6 +337,37 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
   },
 );
 
+// ---------------------------------------------------------------------------------------------------- clean
+const clean = command(
+  "clean",
+  "Remove temporary files left by killed writes",
+  "Removes the temporary files (*.xptmp) that writes killed mid-chunk left in a filesystem store.",
+  "<store> [--min-age SECONDS] [--dry-run]",
+  `
+A chunk is written to a temporary file in its directory, then renamed into place, so a killed rank never
+leaves a torn chunk, but it may leave its temporary file behind. Those files are never keys and readers
+ignore them; this reclaims their space (one walk over the store's files).
+
+options:
+  --min-age SECONDS   only files not modified for this long (default 60: a live writer holds its temporary
+                      file only while one chunk is written)
+  --dry-run           list them, remove nothing
+`,
+  { "min-age": { type: "string" }, "dry-run": { type: "boolean" } },
+  { min: 1, max: 1, names: ["store"] },
+  async (v, [store], io) => {
+    const minAgeSeconds = intOption("clean", v, "min-age", 0) ?? 60;
+    const path = storePath(store!, io);
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(path) && !path.startsWith("file:")) throw new UsageError(`clean: ${store} is not a filesystem store`);
+    const fs = new FileSystemStore(path);
+    if (!existsSync(fs.root)) throw new UsageError(`clean: no such store: ${store}`);
+    const { files, bytes } = await fs.cleanTemporary({ minAgeSeconds, dryRun: Boolean(v["dry-run"]) });
+    if (v["dry-run"]) for (const f of files) io.out.write(`${f}\n`);
+    io.out.write(`${store}: ${v["dry-run"] ? "would remove" : "removed"} ${files.length} temporary file${files.length === 1 ? "" : "s"} (${formatBytes(bytes)}) left by interrupted writes\n`);
+    return 0;
+  },
+);
+
 // ---------------------------------------------------------------------------------------------------- demo
 const demo = command(
   "demo",
@@ -369,4 +402,4 @@ options:
   },
 );
 
-export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, demo };
+export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, clean, demo };

@@ -1,7 +1,7 @@
 // A filesystem store: one file per key under a root directory. Every `set` is atomic per key (a temporary file
 // in the same directory, then rename), so a killed writer leaves each key absent, old, or new and complete —
 // never torn. With `durable`, the file is fsynced before the rename and the directory after it.
-import { mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -135,6 +135,41 @@ export class FileSystemStore implements Store {
     };
     await walk(base, prefix === "/" ? "" : prefix.replace(/\/+$/, ""));
     return out.sort();
+  }
+
+  /**
+   * Remove the temporary files that killed writes left behind (a `set` interrupted between creating its
+   * temporary file and renaming it). They are never keys and readers ignore them; this reclaims their space.
+   * Only files older than `minAgeSeconds` (default 60) are touched: a live writer holds each temporary file
+   * for the time one value takes to write. `dryRun` only counts them.
+   */
+  async cleanTemporary(options: { minAgeSeconds?: number; dryRun?: boolean } = {}): Promise<{ files: string[]; bytes: number }> {
+    const minAge = (options.minAgeSeconds ?? 60) * 1000;
+    const now = Date.now();
+    const files: string[] = [];
+    let bytes = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e)) return;
+        throw e;
+      }
+      for (const ent of entries) {
+        const p = join(dir, ent.name);
+        if (ent.isDirectory()) await walk(p);
+        else if (ent.name.endsWith(TMP)) {
+          const st = await lstat(p).catch(() => undefined);
+          if (!st || now - st.mtimeMs < minAge) continue;
+          if (!options.dryRun) await unlink(p).catch((e) => { if (!isMissing(e)) throw e; });
+          files.push(p);
+          bytes += st.size;
+        }
+      }
+    };
+    await walk(this.root);
+    return { files: files.sort(), bytes };
   }
 
   /** Remove everything under `prefix` (a directory), for replacing a store. */

@@ -2,7 +2,7 @@
 // line with a non-zero exit, dataset-module loading errors, and status on hand-made records.
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { planFingerprint } from "../../src/write/schema.js";
@@ -62,7 +62,7 @@ describe("xpartition CLI", () => {
   });
 
   it("usage errors: one line, exit 2", () => {
-    fails(["frobnicate"], 2, /^xpartition: unknown command "frobnicate": expected one of plan, init, write, run, status, demo/);
+    fails(["frobnicate"], 2, /^xpartition: unknown command "frobnicate": expected one of plan, init, write, run, status, clean, demo/);
     fails(["plan", "named.mjs", "--ranks", "4"], 2, /^xpartition plan: --dims is required$/m);
     fails(["plan", "named.mjs", "--dims", "time"], 2, /^xpartition plan: --ranks is required$/m);
     fails(["plan", "named.mjs", "--ranks", "0", "--dims", "time"], 2, /--ranks "0" is not valid: expected an integer >= 1/);
@@ -130,6 +130,38 @@ describe("xpartition CLI", () => {
     expect(r.out).toContain("all ranks complete");
     expect(r.code).toBe(0);
     expect(JSON.parse(xp(["status", "recs", "--json"]).out).resubmit).toBeNull();
+  });
+});
+
+describe("xpartition clean", () => {
+  it("removes temporary files of interrupted writes older than --min-age, never a key; --dry-run lists them", () => {
+    const s = join(dir, "cleanme");
+    mkdirSync(join(s, "a", "c", "0"), { recursive: true });
+    writeFileSync(join(s, "a", "c", "0", "0"), "chunk");
+    writeFileSync(join(s, "zarr.json"), "{}");
+    const old = [join(s, "a", "c", "0", ".0.123.abc.0.xptmp"), join(s, ".zarr.json.9.def.3.xptmp")];
+    const fresh = join(s, "a", "c", "0", ".0.456.ghi.1.xptmp");
+    for (const f of [...old, fresh]) writeFileSync(f, "partial");
+    const past = new Date(Date.now() - 120_000);
+    for (const f of old) utimesSync(f, past, past);
+    let r = xp(["clean", "cleanme", "--dry-run"]);
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n").filter((l) => l.endsWith(".xptmp")).sort()).toEqual([...old].sort());
+    expect(r.out).toMatch(/cleanme: would remove 2 temporary files \(14 B\) left by interrupted writes/);
+    expect([...old, fresh].every((f) => existsSync(f))).toBe(true);
+    r = xp(["clean", "cleanme"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/removed 2 temporary files/);
+    expect(old.some((f) => existsSync(f))).toBe(false);
+    expect(existsSync(fresh)).toBe(true); // younger than 60 s: maybe a live writer's
+    expect(readFileSync(join(s, "a", "c", "0", "0"), "utf8")).toBe("chunk");
+    r = xp(["clean", "cleanme", "--min-age", "0"]);
+    expect(r.out).toMatch(/removed 1 temporary file \(7 B\)/);
+    expect(existsSync(fresh)).toBe(false);
+    expect(existsSync(join(s, "zarr.json"))).toBe(true);
+    fails(["clean", "nowhere"], 2, /^xpartition clean: no such store: nowhere$/m);
+    fails(["clean", "cleanme", "--min-age", "soon"], 2, /--min-age "soon" is not valid: expected an integer >= 0/);
+    fails(["clean", "s3://bucket/x"], 2, /s3:\/\/bucket\/x is not a filesystem store/);
   });
 });
 

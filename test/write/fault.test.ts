@@ -3,7 +3,8 @@
 // a store written without faults (a file is absent, or complete — never torn), the rank has no completion
 // record, and zarrita reads the partial store (each chunk either the right values or the fill value). Then the
 // rank is re-run — once more killed first, every other time — and the store equals the reference byte for
-// byte (records compared by content except timings). Temporary files of killed writes are never keys.
+// byte (records compared by content except timings). Temporary files of killed writes are never keys, and
+// `cleanTemporary` (`xpartition clean`) removes them without touching a key.
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -127,7 +128,7 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
 
   it("every kill leaves only complete files, no record, a readable store; re-running converges byte for byte", async () => {
     const r = rng(20261125);
-    let killedMidWrite = 0, tempsSeen = 0;
+    let killedMidWrite = 0, tempsSeen = 0, cleaned = 0;
     for (let i = 0; i < KILLS; i++) {
       const format = i % 2 === 0 ? 2 : 3;
       const ref = refs[format]!;
@@ -148,9 +149,16 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
       if (i % 4 === 1) await killRank(dir, format, Math.floor(writeMs / 3));
       await writePartition(faultDataset(format), dir, { ranks: RANKS, dims: ["time"], rank: VICTIM });
       expect(snapshot(dir).keys, `kill ${i}: the re-run store differs from the reference`).toEqual(ref.snap.keys);
+      // `xpartition clean`: the killed writes' temporary files go; every key stays.
+      const { files } = await new FileSystemStore(dir).cleanTemporary({ minAgeSeconds: 0 });
+      cleaned += files.length;
+      const clean = snapshot(dir);
+      expect(clean.temps).toBe(0);
+      expect(clean.keys).toEqual(ref.snap.keys);
     }
     // The kills really landed inside the write, not all before or after it.
     expect(killedMidWrite).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(cleaned).toBeGreaterThanOrEqual(tempsSeen);
     console.log(`fault injection: ${KILLS} kills over a ${writeMs.toFixed(0)} ms write, ${killedMidWrite} mid-write, ${tempsSeen} temporary files left by killed writes (never keys)`);
   }, 180_000);
 });
