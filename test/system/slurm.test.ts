@@ -4,10 +4,11 @@
 // exactly that rank, and resubmitting only it completes the store, byte-identical again.
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { initializeStore, writePartition, Dataset } from "xpartition";
+import { snapshotStore } from "../fixtures/snapshot.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const cli = join(root, "dist", "cli", "main.js");
@@ -41,28 +42,8 @@ function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
 const script = (name: string) => execFileSync("bash", [join(root, "scripts", "slurm", name)], { stdio: "inherit", timeout: DEADLINE_MS, killSignal: "SIGKILL" });
 const xp = (args: string[]) => sh(process.execPath, [cli, ...args]);
 
-/** Every file under `dir`: zarr keys byte for byte; completion records by content except timings. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else {
-        const key = "/" + relative(dir, p);
-        if (key === "/.xpartition/plan.json") continue; // the CLI's, absent from the in-process store
-        let body = readFileSync(p);
-        if (key.startsWith("/.xpartition/ranks/")) {
-          const { timings: _t, ...rest } = JSON.parse(body.toString("utf8"));
-          body = Buffer.from(JSON.stringify(rest));
-        }
-        out.set(key, body.toString("base64"));
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
+// The CLI's plan record is absent from the in-process reference store.
+const snapshot = (dir: string) => snapshotStore(dir, { skip: ["/.xpartition/plan.json"] }).keys;
 
 function expectSameStore(a: string, b: string) {
   const sa = snapshot(a), sb = snapshot(b);

@@ -7,13 +7,14 @@
 // `cleanTemporary` (`xpartition clean`) removes them without touching a key.
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import * as zarr from "zarrita";
 import { FileSystemStore, initializeStore, writePartition } from "../../src/index.js";
 import { faultDataset, RANKS } from "../fixtures/fault-dataset.mjs";
 import { rng } from "../kernels/zstd-corpus.js";
+import { snapshotStore } from "../fixtures/snapshot.js";
 
 const child = resolve(import.meta.dirname, "fault-child.mjs");
 const VICTIM = 1;
@@ -21,29 +22,7 @@ const KILLS = 12;
 const tmp = () => mkdtempSync(join(tmpdir(), "xp-fault-"));
 const isTemp = (name: string) => name.endsWith(".xptmp");
 
-/** Every file of a store: zarr keys byte for byte, records by content except timings; temporary files apart. */
-function snapshot(dir: string): { keys: Map<string, string>; temps: number } {
-  const keys = new Map<string, string>();
-  let temps = 0;
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (isTemp(name)) temps++;
-      else {
-        const key = "/" + relative(dir, p);
-        let body = readFileSync(p);
-        if (key.startsWith("/.xpartition/ranks/")) {
-          const { timings: _t, ...rest } = JSON.parse(body.toString("utf8"));
-          body = Buffer.from(JSON.stringify(rest));
-        }
-        keys.set(key, body.toString("base64"));
-      }
-    }
-  };
-  walk(dir);
-  return { keys, temps };
-}
+const snapshot = (dir: string) => snapshotStore(dir);
 
 /** Run the victim rank in a child; SIGKILL it `delayMs` after it starts writing. Resolves with whether it finished. */
 function killRank(dir: string, format: number, delayMs: number): Promise<{ finished: boolean; ms: number }> {
