@@ -1,5 +1,6 @@
 // zstd encoder benchmark: xpartition's WASM zstd against @bokuweb/zstd-wasm, numcodecs.js Zstd and native
-// libzstd (zstd-napi) at levels 1 and 3, on 16 distinct 2 MiB D1 float32 chunks, unshuffled and byte-shuffled;
+// libzstd (zstd-napi) at levels 1 and 3, on 16 distinct 2 MiB D1 float32 chunks, unshuffled and byte-shuffled
+// (and the zstd CLI on the same chunks, for reference);
 // then Blosc zstd + shuffle clevel 1 against numcodecs.js Blosc. Single thread, one process, peers side by
 // side; compressed sizes are compared with libzstd at the same level.
 // Run: `flock /tmp/xp-bench.lock npm run bench -- zstd`  (BENCH_TIME=ms per task, default 400).
@@ -7,6 +8,10 @@ import { Bench } from "tinybench";
 import { Blosc, Zstd } from "numcodecs";
 import { init as bokuInit, compress as bokuCompress } from "@bokuweb/zstd-wasm";
 import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { codec, d1Fill, d1Shape, byteShuffle, kernels, zstdCompress, zstdCompressSpan } from "xpartition";
 
 const napi = createRequire(import.meta.url)("zstd-napi");
@@ -68,6 +73,31 @@ for (const [setName, data] of Object.entries(sets)) {
       `ratio ${(total / ours).toFixed(4)} (libzstd ${(total / ref).toFixed(4)}, bokuweb ${(total / boku).toFixed(4)}), size vs libzstd ${((ours / ref - 1) * 100).toFixed(2)}%`;
     console.log(line);
     summary.push(line);
+  }
+}
+
+// The zstd CLI (native libzstd; Debian's `zstd`, installed by `npm run test:system`) on the same chunks, for
+// reference: one process for all files, one thread, no checksum; includes process start and file I/O.
+for (const [setName, data] of Object.entries(sets)) {
+  for (const level of [1, 3]) {
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "xp-zstd-cli-"));
+      const files = data.map((c, idx) => { const f = join(dir, `c${idx}`); writeFileSync(f, c); return f; });
+      let best = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        execFileSync("zstd", [`-${level}`, "-q", "-f", "-T1", "--no-check", ...files]);
+        best = Math.min(best, (performance.now() - t0) / 1000);
+      }
+      const out = files.reduce((sum, f) => sum + statSync(`${f}.zst`).size, 0);
+      const line = `zstd CLI -${level} ${setName} (native, one process for all ${NCHUNKS} files, incl. file I/O): ${((NCHUNKS * CHUNK) / 1e6 / best).toFixed(0)} MB/s, ratio ${((NCHUNKS * CHUNK) / out).toFixed(4)}`;
+      console.log(line);
+      summary.push(line);
+      rmSync(dir, { recursive: true });
+    } catch (e) {
+      console.log(`zstd CLI: not run (${String(e).split("\n")[0]})`);
+      break;
+    }
   }
 }
 
