@@ -2,24 +2,15 @@
 // its acceleration rule (after 64·acceleration misses the step grows by one). The hash table is static and
 // reused across calls without clearing: entries hold `position + generation base`, and the base advances by
 // the input length + 64 KiB per call, so stale entries always look farther than the 65535-byte window.
+import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, copyLiterals, writeLengthExt, lastLiterals } from "./lib/lz4/seq";
+export { lz4CompressBound } from "./lib/lz4/seq";
 
-// @ts-ignore: decorator
-@inline const MINMATCH: u32 = 4;
-// @ts-ignore: decorator
-@inline const LASTLITERALS: usize = 5;
-// @ts-ignore: decorator
-@inline const MFLIMIT: usize = 12;
-// @ts-ignore: decorator
-@inline const MAX_DISTANCE: u32 = 65535;
 /** 4096 u32 entries = 16 KiB, liblz4's default (LZ4_MEMORY_USAGE 14): stays in L1; a 64 KiB table found
  *  2 % more matches on shuffled floats but ran measurably slower. */
 // @ts-ignore: decorator
 @inline const HASH_LOG: u32 = 12;
 // @ts-ignore: decorator
 @inline const SKIP_TRIGGER: u32 = 6;
-/** Largest input liblz4 (and numcodecs) accept. */
-// @ts-ignore: decorator
-@inline const LZ4_MAX_INPUT: usize = 0x7e000000;
 
 const table: usize = memory.data(4 << HASH_LOG, 64);
 let generation: u32 = 65536;
@@ -27,74 +18,6 @@ let generation: u32 = 65536;
 // @ts-ignore: decorator
 @inline function hashOf(seq: u32): usize {
   return <usize>((seq * 2654435761) >>> (32 - HASH_LOG)) << 2;
-}
-
-/** Worst-case compressed size of `n` bytes (LZ4_COMPRESSBOUND); 0 when `n` is too large for LZ4. */
-export function lz4CompressBound(n: usize): usize {
-  return n > LZ4_MAX_INPUT ? 0 : n + n / 255 + 16;
-}
-
-/** Length of the common prefix of `a` and `b`, comparing up to `limit - a` bytes. */
-// @ts-ignore: decorator
-@inline function matchLength(a: usize, b: usize, limit: usize): usize {
-  let start = a;
-  while (a + 16 <= limit) {
-    let m = i8x16.bitmask(i8x16.eq(v128.load(a), v128.load(b)));
-    if (m != 0xffff) return a - start + <usize>ctz(~m);
-    a += 16;
-    b += 16;
-  }
-  if (a + 8 <= limit) {
-    let d = load<u64>(a) ^ load<u64>(b);
-    if (d != 0) return a - start + <usize>(ctz(d) >> 3);
-    a += 8;
-    b += 8;
-  }
-  while (a < limit && load<u8>(a) == load<u8>(b)) {
-    a++;
-    b++;
-  }
-  return a - start;
-}
-
-/** Copy `n` literal bytes; 16-byte wild copies while both sides have 16 bytes of room. */
-// @ts-ignore: decorator
-@inline function copyLiterals(op: usize, ip: usize, n: usize, iend: usize, oend: usize): void {
-  if (n <= 16 && ip + 16 <= iend && op + 16 <= oend) {
-    v128.store(op, v128.load(ip));
-  } else if (n <= 32 && ip + 32 <= iend && op + 32 <= oend) {
-    v128.store(op, v128.load(ip));
-    v128.store(op, v128.load(ip, 16), 16);
-  } else {
-    memory.copy(op, ip, n);
-  }
-}
-
-/** Write a length extension (the part of a length beyond its 4-bit token field). */
-// @ts-ignore: decorator
-@inline function writeLengthExt(op: usize, rest: usize): usize {
-  while (rest >= 255) {
-    store<u8>(op, 255);
-    op++;
-    rest -= 255;
-  }
-  store<u8>(op, <u8>rest);
-  return op + 1;
-}
-
-/** Final literal-only sequence; returns the end of output or 0 when it does not fit. */
-function lastLiterals(op: usize, anchor: usize, iend: usize, oend: usize): usize {
-  let n = iend - anchor;
-  if (op + 1 + n + (n + 255 - 15) / 255 > oend) return 0;
-  if (n >= 15) {
-    store<u8>(op, 0xf0);
-    op = writeLengthExt(op + 1, n - 15);
-  } else {
-    store<u8>(op, <u8>(n << 4));
-    op++;
-  }
-  memory.copy(op, anchor, n);
-  return op + n;
 }
 
 /**

@@ -101,8 +101,8 @@ export class BloscCodec implements Codec {
       throw new CodecError("blosc", "typesize", `blosc: typesize must be a positive integer, got ${JSON.stringify(this.typesize)}`);
     }
     if (!bloscExports(kernels()).bloscHasCodec(COMPCODE[this.cname])) {
-      // BloscLZ, LZ4HC, zlib and snappy streams have no kernel here; refuse rather than write another codec.
-      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} is not implemented by xpartition (use "lz4" or "zstd")`);
+      // BloscLZ, zlib and snappy streams have no kernel here; refuse rather than write another codec.
+      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} is not implemented by xpartition (use "lz4", "lz4hc" or "zstd")`);
     }
   }
 

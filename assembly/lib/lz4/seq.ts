@@ -1,0 +1,83 @@
+// The LZ4 block format's pieces shared by the fast compressor (assembly/lz4.ts) and the high-compression one
+// (assembly/lz4hc.ts): constants of FORMATS.md §6, match extension and sequence writing.
+
+// @ts-ignore: decorator
+@inline export const MINMATCH: u32 = 4;
+// @ts-ignore: decorator
+@inline export const LASTLITERALS: usize = 5;
+// @ts-ignore: decorator
+@inline export const MFLIMIT: usize = 12;
+// @ts-ignore: decorator
+@inline export const MAX_DISTANCE: u32 = 65535;
+/** Largest input liblz4 (and numcodecs) accept. */
+// @ts-ignore: decorator
+@inline export const LZ4_MAX_INPUT: usize = 0x7e000000;
+
+/** Worst-case compressed size of `n` bytes (LZ4_COMPRESSBOUND); 0 when `n` is too large for LZ4. */
+export function lz4CompressBound(n: usize): usize {
+  return n > LZ4_MAX_INPUT ? 0 : n + n / 255 + 16;
+}
+
+/** Length of the common prefix of `a` and `b`, comparing up to `limit - a` bytes. */
+// @ts-ignore: decorator
+@inline export function matchLength(a: usize, b: usize, limit: usize): usize {
+  let start = a;
+  while (a + 16 <= limit) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(a), v128.load(b)));
+    if (m != 0xffff) return a - start + <usize>ctz(~m);
+    a += 16;
+    b += 16;
+  }
+  if (a + 8 <= limit) {
+    let d = load<u64>(a) ^ load<u64>(b);
+    if (d != 0) return a - start + <usize>(ctz(d) >> 3);
+    a += 8;
+    b += 8;
+  }
+  while (a < limit && load<u8>(a) == load<u8>(b)) {
+    a++;
+    b++;
+  }
+  return a - start;
+}
+
+/** Copy `n` literal bytes; 16-byte wild copies while both sides have 16 bytes of room. */
+// @ts-ignore: decorator
+@inline export function copyLiterals(op: usize, ip: usize, n: usize, iend: usize, oend: usize): void {
+  if (n <= 16 && ip + 16 <= iend && op + 16 <= oend) {
+    v128.store(op, v128.load(ip));
+  } else if (n <= 32 && ip + 32 <= iend && op + 32 <= oend) {
+    v128.store(op, v128.load(ip));
+    v128.store(op, v128.load(ip, 16), 16);
+  } else {
+    memory.copy(op, ip, n);
+  }
+}
+
+/** Write a length extension (the part of a length beyond its 4-bit token field). */
+// @ts-ignore: decorator
+@inline export function writeLengthExt(op: usize, rest: usize): usize {
+  while (rest >= 255) {
+    store<u8>(op, 255);
+    op++;
+    rest -= 255;
+  }
+  store<u8>(op, <u8>rest);
+  return op + 1;
+}
+
+/** Final literal-only sequence; returns the end of output or 0 when it does not fit. */
+export function lastLiterals(op: usize, anchor: usize, iend: usize, oend: usize): usize {
+  let n = iend - anchor;
+  if (op + 1 + n + (n + 255 - 15) / 255 > oend) return 0;
+  if (n >= 15) {
+    store<u8>(op, 0xf0);
+    op = writeLengthExt(op + 1, n - 15);
+  } else {
+    store<u8>(op, <u8>(n << 4));
+    op++;
+  }
+  memory.copy(op, anchor, n);
+  return op + n;
+}
+
