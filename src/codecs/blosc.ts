@@ -1,9 +1,11 @@
 // Blosc1 (v2 `{id: "blosc", cname, clevel, shuffle, blocksize}`, v3 `blosc`): the container of FORMATS.md §5
-// written by the WASM kernel (assembly/blosc.ts) with c-blosc 1.21's automatic block size and split rules, so
-// block boundaries, streams and header bytes 0-11 match what c-blosc writes for the same input and settings.
+// written by the WASM kernel (assembly/blosc.ts; zlib streams: ./blosc-zlib.ts) with c-blosc 1.21's automatic
+// block size and split rules, so block boundaries, streams and header bytes 0-11 match what c-blosc writes for
+// the same input and settings.
 import type { Kernels } from "../kernels/instance.js";
 import { kernels } from "../kernels/instance.js";
 import { encodeViaSpan, intSetting, onlyKeys } from "./common.js";
+import { bloscZlibSpan } from "./blosc-zlib.js";
 import { CodecError, type Codec, type NumcodecsConfig, type Span, type V3CodecConfig } from "./types.js";
 
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "snappy" | "zlib" | "zstd";
@@ -100,9 +102,9 @@ export class BloscCodec implements Codec {
     if (this.typesize !== undefined && (!Number.isInteger(this.typesize) || this.typesize < 1)) {
       throw new CodecError("blosc", "typesize", `blosc: typesize must be a positive integer, got ${JSON.stringify(this.typesize)}`);
     }
-    if (!bloscExports(kernels()).bloscHasCodec(COMPCODE[this.cname])) {
-      // BloscLZ, zlib and snappy streams have no kernel here; refuse rather than write another codec.
-      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} is not implemented by xpartition (use "lz4", "lz4hc" or "zstd")`);
+    if (this.cname !== "zlib" && !bloscExports(kernels()).bloscHasCodec(COMPCODE[this.cname])) {
+      // BloscLZ and snappy streams have no encoder here; refuse rather than write another codec.
+      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} is not implemented by xpartition (use "lz4", "lz4hc", "zlib" or "zstd")`);
     }
   }
 
@@ -158,6 +160,7 @@ export class BloscCodec implements Codec {
     const ex = bloscExports(k);
     const bs = bloscBlocksize(this.cname, this.clevel, ts, nbytes, this.blocksize);
     const split = bloscSplit(this.cname, ts, bs);
+    if (this.cname === "zlib") return bloscZlibSpan(k, input, { typesize: ts, shuffle, clevel: this.clevel, blocksize: bs, split });
     const cap = nbytes + 16;
     const dst = k.arena.alloc(cap);
     const scratch = shuffle === 0 ? 0 : k.arena.alloc(bs);

@@ -3,7 +3,8 @@ import { Blosc } from "numcodecs";
 import { BloscCodec, bloscBlocksize, bloscSplit, codec, type BloscCname } from "../../src/codecs/index.js";
 import { bytesOf } from "../../src/codecs/common.js";
 import { DTYPE_CTORS, corpus, smoothFloat32, typed } from "./corpus.js";
-import { bloscDecodeLz4, bloscHeader } from "./decoders.js";
+import { bloscDecode, bloscDecodeLz4, bloscHeader } from "./decoders.js";
+import { inflateSync } from "node:zlib";
 
 const KiB = 1024;
 const MiB = 1 << 20;
@@ -108,6 +109,45 @@ describe("Blosc container kernel", () => {
     // The deeper search finds more: on the same inputs the containers are smaller than lz4's.
     expect(hcBytes).toBeLessThan(lz4Bytes);
   }, 300_000);
+
+  it("zlib: zlib streams (format code 3) assembled around node:zlib, read back by an inflate-based decoder and numcodecs.js", async () => {
+    const dec = new Blosc();
+    const inflate = (stream: Uint8Array, n: number) => {
+      const out = new Uint8Array(inflateSync(stream));
+      if (out.length !== n) throw new Error(`zlib stream gave ${out.length} bytes, expected ${n}`);
+      return out;
+    };
+    for (const n of [0, 1, 127, 128, 1000, 65536 + 7, 262145, 2 * MiB + 13]) {
+      const big = n >= 2 * MiB;
+      for (const { name, bytes } of corpus(n)) {
+        for (const ctor of big ? [Float32Array] as const : [Uint8Array, Int16Array, Float32Array, Float64Array] as const) {
+          const data = typed(bytes, ctor);
+          const ts = ctor.BYTES_PER_ELEMENT;
+          for (const clevel of big ? [5] : [0, 1, 5, 9]) {
+            for (const shuffle of big ? [1] as const : [0, 1, 2] as const) {
+              const enc = new BloscCodec({ cname: "zlib", clevel, shuffle }).encodeSync!(data);
+              const h = bloscHeader(enc);
+              const what = `zlib ${name} ${n} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
+              expect(h.typesize, what).toBe(ts);
+              expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("zlib", clevel, ts, data.byteLength));
+              expect(h.flags & 0xe5, what).toBe(0x60 | [0, 1, 4][shuffle]!);
+              expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit("zlib", ts, h.blocksize));
+              expect(enc.length, what).toBeLessThanOrEqual(data.byteLength + 16);
+              if (clevel === 0 || data.byteLength < 128) expect(h.flags & 0x02, what).toBe(2);
+              const plain = Buffer.from(bytesOf(data));
+              expect(Buffer.from(bloscDecode(enc, 3, inflate)).equals(plain), what).toBe(true);
+              if (n >= 65536 && shuffle === 1 && (ts === 4 || ts === 8)) {
+                expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
+              }
+            }
+          }
+        }
+      }
+    }
+    // v3 form, and through the writer's span path (the encodeSync above goes through it too).
+    expect(codec({ name: "blosc", configuration: { cname: "zlib", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 } }).toV3())
+      .toEqual({ name: "blosc", configuration: { cname: "zlib", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 } });
+  }, 120_000);
 
   it("reproduces the FORMATS.md §5.6 worked example byte for byte", () => {
     const enc = codec({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 }).encodeSync!(Int32Array.from({ length: 64 }, (_, i) => i));

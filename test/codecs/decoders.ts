@@ -79,6 +79,11 @@ function bitunshuffle(src: Uint8Array, ts: number): Uint8Array {
  * (absolute bstarts, nsplits rule, raw streams when csize == neblock).
  */
 export function bloscDecodeLz4(c: Uint8Array): Uint8Array {
+  return bloscDecode(c, 1, lz4DecodeBlock);
+}
+
+/** The same for any inner codec: `format` is the header's format code, `inner` decodes one stream. */
+export function bloscDecode(c: Uint8Array, format: number, inner: (stream: Uint8Array, n: number) => Uint8Array): Uint8Array {
   const h = bloscHeader(c);
   if (h.version !== 2 || h.versionlz !== 1) throw new Error(`bad version ${h.version}/${h.versionlz}`);
   if (h.cbytes !== c.length) throw new Error(`cbytes ${h.cbytes} != length ${c.length}`);
@@ -88,7 +93,7 @@ export function bloscDecodeLz4(c: Uint8Array): Uint8Array {
     if (h.cbytes !== h.nbytes + 16) throw new Error("memcpyed cbytes");
     return c.slice(16);
   }
-  if (((h.flags >> 5) & 7) !== 1) throw new Error("not lz4");
+  if (((h.flags >> 5) & 7) !== format) throw new Error(`format code ${(h.flags >> 5) & 7}, expected ${format}`);
   const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
   const out = new Uint8Array(h.nbytes);
   const nblocks = Math.ceil(h.nbytes / h.blocksize);
@@ -106,7 +111,7 @@ export function bloscDecodeLz4(c: Uint8Array): Uint8Array {
       p += 4;
       const stream = c.subarray(p, p + csize);
       if (csize > neblock) throw new Error(`stream ${s} of block ${j}: csize ${csize} > neblock ${neblock}`);
-      block.set(csize === neblock ? stream : lz4DecodeBlock(stream, neblock), s * neblock);
+      block.set(csize === neblock ? stream : inner(stream, neblock), s * neblock);
       p += csize;
     }
     const plain = h.flags & 0x01 && h.typesize > 1 ? unshuffle(block, h.typesize) : h.flags & 0x04 ? bitunshuffle(block, h.typesize) : block;

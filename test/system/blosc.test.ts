@@ -88,6 +88,7 @@ describe("python3-numcodecs / python3-lz4 read our output", () => {
       { sizes: [2 << 20], clevels: [5, 9], kinds: [3], cnames: ["lz4"] },
       { sizes: [1000, 300_000], clevels: [1, 5, 9], kinds: [3], cnames: ["zstd"] },
       { sizes: [1000, 65536 + 13, 300_000], clevels: [1, 5, 9], kinds: [0, 3, 4], cnames: ["lz4hc"] },
+      { sizes: [1000, 65536 + 13, 300_000], clevels: [0, 1, 5, 9], kinds: [0, 3, 4], cnames: ["zlib"] },
     ];
     for (const g of grids) {
       for (const n of g.sizes) {
