@@ -3,7 +3,7 @@ import { Blosc } from "numcodecs";
 import { BloscCodec, bloscBlocksize, bloscSplit, codec, type BloscCname } from "../../src/codecs/index.js";
 import { bytesOf } from "../../src/codecs/common.js";
 import { DTYPE_CTORS, corpus, smoothFloat32, typed } from "./corpus.js";
-import { bloscDecode, bloscDecodeLz4, bloscHeader } from "./decoders.js";
+import { bloscDecode, bloscDecodeLz4, bloscHeader, blosclzDecode } from "./decoders.js";
 import { inflateSync } from "node:zlib";
 
 const KiB = 1024;
@@ -109,6 +109,47 @@ describe("Blosc container kernel", () => {
     // The deeper search finds more: on the same inputs the containers are smaller than lz4's.
     expect(hcBytes).toBeLessThan(lz4Bytes);
   }, 300_000);
+
+  it("blosclz: BloscLZ streams (format code 0) read back by a decoder written from the format and numcodecs.js", async () => {
+    const dec = new Blosc();
+    for (const n of [0, 1, 4, 127, 128, 1000, 65536 + 7, 262145, 2 * MiB + 13]) {
+      const big = n >= 2 * MiB;
+      for (const { name, bytes } of corpus(n)) {
+        for (const ctor of big ? [Float32Array] as const : [Uint8Array, Int16Array, Float32Array, Float64Array] as const) {
+          const data = typed(bytes, ctor);
+          const ts = ctor.BYTES_PER_ELEMENT;
+          for (const clevel of big ? [5] : [0, 1, 5, 9]) {
+            for (const shuffle of big ? [1] as const : [0, 1, 2] as const) {
+              const enc = new BloscCodec({ cname: "blosclz", clevel, shuffle }).encodeSync!(data);
+              const h = bloscHeader(enc);
+              const what = `blosclz ${name} ${n} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
+              expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("blosclz", clevel, ts, data.byteLength));
+              expect(h.flags & 0xe5, what).toBe(0x00 | [0, 1, 4][shuffle]!);
+              expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit("blosclz", ts, h.blocksize));
+              const plain = Buffer.from(bytesOf(data));
+              expect(Buffer.from(bloscDecode(enc, 0, blosclzDecode)).equals(plain), what).toBe(true);
+              if (n >= 65536 && shuffle === 1 && (ts === 4 || ts === 8)) {
+                expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
+              }
+            }
+          }
+        }
+      }
+    }
+    // Far matches (distance > 8192) and long runs: 20 000 bytes of groups of 4 random bytes and "ABCD" (the
+    // short matches on "ABCD" keep the stream from being given up), the same again 20 000 bytes on, then a run.
+    let x = 12345;
+    const rep = new Uint8Array(60_000);
+    for (let i = 0; i < 20_000; i++) rep[i] = i % 8 < 4 ? (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24 : 65 + (i % 8) - 4;
+    rep.copyWithin(20_000, 0, 20_000);
+    rep.fill(7, 40_000);
+    const enc = new BloscCodec({ cname: "blosclz", clevel: 9, shuffle: 0 }).encodeSync!(rep);
+    const stats = { far: 0, matches: 0 };
+    expect(Buffer.from(bloscDecode(enc, 0, (st, k) => blosclzDecode(st, k, stats))).equals(Buffer.from(rep))).toBe(true);
+    expect(stats.far).toBeGreaterThan(0);
+    expect(enc.length).toBeLessThan(30_000);
+    expect(Buffer.from(await dec.decode(enc)).equals(Buffer.from(rep))).toBe(true);
+  }, 120_000);
 
   it("zlib: zlib streams (format code 3) assembled around node:zlib, read back by an inflate-based decoder and numcodecs.js", async () => {
     const dec = new Blosc();

@@ -119,3 +119,53 @@ export function bloscDecode(c: Uint8Array, format: number, inner: (stream: Uint8
   }
   return out;
 }
+
+/**
+ * Decode a BloscLZ stream to `n` bytes, following the format c-blosc's blosclz_decompress reads (see
+ * assembly/blosclz.ts): literal runs (ctrl < 32), matches with 3-bit lengths + 255-continuations, 13-bit
+ * distances or far ones after the 31/255 escape; the first byte's bit 5 is the BloscLZ marker.
+ */
+export function blosclzDecode(src: Uint8Array, n: number, stats?: { far: number; matches: number }): Uint8Array {
+  const out = new Uint8Array(n);
+  let ip = 0, op = 0;
+  let ctrl = src[ip++]! & 31;
+  for (;;) {
+    if (ctrl >= 32) {
+      let len = (ctrl >> 5) - 1;
+      let ofs = (ctrl & 31) << 8;
+      if (len === 6) {
+        let code;
+        do {
+          if (ip >= src.length) throw new Error("blosclz: truncated length");
+          code = src[ip++]!;
+          len += code;
+        } while (code === 255);
+      }
+      if (ip >= src.length) throw new Error("blosclz: truncated distance");
+      const code = src[ip++]!;
+      let dist = ofs + code + 1;
+      if (code === 255 && ofs === 31 << 8) {
+        if (ip + 2 > src.length) throw new Error("blosclz: truncated far distance");
+        ofs = (src[ip]! << 8) | src[ip + 1]!;
+        ip += 2;
+        dist = ofs + 8191 + 1;
+        if (stats) stats.far++;
+      }
+      if (stats) stats.matches++;
+      len += 3;
+      if (dist > op) throw new Error(`blosclz: distance ${dist} before the start (at ${op})`);
+      if (op + len > n) throw new Error("blosclz: output overrun");
+      for (let i = 0; i < len; i++, op++) out[op] = out[op - dist]!;
+    } else {
+      const run = ctrl + 1;
+      if (ip + run > src.length || op + run > n) throw new Error("blosclz: literal overrun");
+      out.set(src.subarray(ip, ip + run), op);
+      ip += run;
+      op += run;
+    }
+    if (ip >= src.length) break;
+    ctrl = src[ip++]!;
+  }
+  if (op !== n) throw new Error(`blosclz: ${op} bytes, expected ${n}`);
+  return out;
+}

@@ -89,6 +89,7 @@ describe("python3-numcodecs / python3-lz4 read our output", () => {
       { sizes: [1000, 300_000], clevels: [1, 5, 9], kinds: [3], cnames: ["zstd"] },
       { sizes: [1000, 65536 + 13, 300_000], clevels: [1, 5, 9], kinds: [0, 3, 4], cnames: ["lz4hc"] },
       { sizes: [1000, 65536 + 13, 300_000], clevels: [0, 1, 5, 9], kinds: [0, 3, 4], cnames: ["zlib"] },
+      { sizes: [7, 1000, 65536 + 13, 300_000], clevels: [1, 5, 9], kinds: [0, 1, 3, 4], cnames: ["blosclz"] },
     ];
     for (const g of grids) {
       for (const n of g.sizes) {
@@ -120,6 +121,19 @@ describe("python3-numcodecs / python3-lz4 read our output", () => {
           add({ kind: "gzip", name: `gzip ${name} level ${level}` }, bytes, codec({ id: "gzip", level }).encodeSync!(bytes));
           add({ kind: "zlib", name: `zlib ${name} level ${level}` }, bytes, codec({ id: "zlib", level }).encodeSync!(bytes));
         }
+      }
+    }
+    // BloscLZ far matches (distance > 8192), as in test/codecs/blosc.test.ts: groups of 4 random bytes and
+    // "ABCD", the same again 20 000 bytes on, then a run.
+    {
+      let x = 12345;
+      const rep = new Uint8Array(60_000);
+      for (let i = 0; i < 20_000; i++) rep[i] = i % 8 < 4 ? (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24 : 65 + (i % 8) - 4;
+      rep.copyWithin(20_000, 0, 20_000);
+      rep.fill(7, 40_000);
+      for (const clevel of [5, 9]) {
+        const out = new BloscCodec({ cname: "blosclz", clevel, shuffle: 0 }).encodeSync!(rep);
+        add({ kind: "blosc", name: `blosc blosclz far matches clevel ${clevel}`, cname: "blosclz", clevel, shuffle: 0, typesize: 1 }, rep, out);
       }
     }
     const smooth = smoothFloat32(1 << 19);
