@@ -2,7 +2,7 @@
 // its acceleration rule (after 64·acceleration misses the step grows by one). The hash table is static and
 // reused across calls without clearing: entries hold `position + generation base`, and the base advances by
 // the input length + 64 KiB per call, so stale entries always look farther than the 65535-byte window.
-import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, copyLiterals, writeLengthExt, lastLiterals } from "./lib/lz4/seq";
+import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, lastLiterals, writeLiteralRun, writeMatch } from "./lib/lz4/seq";
 export { lz4CompressBound } from "./lib/lz4/seq";
 
 /** 4096 u32 entries = 16 KiB, liblz4's default (LZ4_MEMORY_USAGE 14): stays in L1; a 64 KiB table found
@@ -87,29 +87,15 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
     let litLen = ip - anchor;
     if (op + litLen + (2 + 1 + LASTLITERALS) + litLen / 255 > oend) return 0;
     let token = op;
-    op++;
-    if (litLen >= 15) {
-      store<u8>(token, 0xf0);
-      op = writeLengthExt(op, litLen - 15);
-    } else {
-      store<u8>(token, <u8>(litLen << 4));
-    }
-    copyLiterals(op, anchor, litLen, iend, oend);
-    op += litLen;
+    op = writeLiteralRun(op, anchor, litLen, iend, oend);
 
     while (true) {
       // Match: offset, then its length.
-      store<u16>(op, <u16>(ip - match));
-      op += 2;
+      let offset = ip - match;
       let ml = matchLength(ip + MINMATCH, match + MINMATCH, matchlimit);
       ip += ml + MINMATCH;
-      if (op + (1 + LASTLITERALS) + (ml + 240) / 255 > oend) return 0;
-      if (ml >= 15) {
-        store<u8>(token, load<u8>(token) | 15);
-        op = writeLengthExt(op, ml - 15);
-      } else {
-        store<u8>(token, load<u8>(token) | <u8>ml);
-      }
+      if (op + 2 + (1 + LASTLITERALS) + (ml + 240) / 255 > oend) return 0;
+      op = writeMatch(op, token, offset, ml);
       anchor = ip;
       if (ip > mflimit) {
         let r = lastLiterals(op, anchor, iend, oend);

@@ -4,7 +4,7 @@
 // one byte later that is longer wins). Used inside Blosc for cname "lz4hc" (c-blosc passes clevel as the
 // LZ4HC level). Tables are static and reused across calls without clearing: the head table holds `position +
 // generation base` (as assembly/lz4.ts), and chain links are only followed to positions of the current input.
-import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, copyLiterals, writeLengthExt, lastLiterals } from "./lib/lz4/seq";
+import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, lastLiterals, writeLiteralRun, writeMatch } from "./lib/lz4/seq";
 
 // @ts-ignore: decorator
 @inline const HASH_LOG: u32 = 15;
@@ -129,24 +129,8 @@ export function lz4hcCompress(src: usize, srcLen: usize, dst: usize, dstCap: usi
     let litLen = ip - anchor;
     if (op + litLen + (2 + 1 + LASTLITERALS) + litLen / 255 + (ml + 240) / 255 > oend) return 0;
     let token = op;
-    op++;
-    if (litLen >= 15) {
-      store<u8>(token, 0xf0);
-      op = writeLengthExt(op, litLen - 15);
-    } else {
-      store<u8>(token, <u8>(litLen << 4));
-    }
-    copyLiterals(op, anchor, litLen, iend, oend);
-    op += litLen;
-    store<u16>(op, <u16>(ip - match));
-    op += 2;
-    let rest = ml - MINMATCH;
-    if (rest >= 15) {
-      store<u8>(token, load<u8>(token) | 15);
-      op = writeLengthExt(op, rest - 15);
-    } else {
-      store<u8>(token, load<u8>(token) | <u8>rest);
-    }
+    op = writeLiteralRun(op, anchor, litLen, iend, oend);
+    op = writeMatch(op, token, ip - match, ml - MINMATCH);
     ip += ml;
     anchor = ip;
   }

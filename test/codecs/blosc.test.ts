@@ -9,6 +9,48 @@ import { inflateSync } from "node:zlib";
 const KiB = 1024;
 const MiB = 1 << 20;
 
+const FORMAT_CODE: Record<BloscCname, number> = { blosclz: 0, lz4: 1, lz4hc: 1, snappy: 2, zlib: 3, zstd: 4 };
+
+/**
+ * Encode the corpus with `cname` — every size, dtype, clevel and shuffle below 2 MiB; Float32 with byte
+ * shuffle at `bigClevels` for 2 MiB — and check each container's header (block size, format code, shuffle and
+ * split flags, size bound, memcpyed cases) and its bytes through `decode`, and a sample through numcodecs.js.
+ */
+async function checkContainers(
+  cname: BloscCname, clevels: number[], bigClevels: number[], decode: (enc: Uint8Array) => Uint8Array,
+  each?: (c: { n: number; data: ArrayBufferView; clevel: number; shuffle: number; enc: Uint8Array }) => void,
+): Promise<void> {
+  const dec = new Blosc();
+  for (const n of [0, 1, 4, 127, 128, 1000, 65536 + 7, 262145, 2 * MiB + 13]) {
+    const big = n >= 2 * MiB;
+    for (const { name, bytes } of corpus(n)) {
+      for (const ctor of big ? [Float32Array] as const : [Uint8Array, Int16Array, Float32Array, Float64Array] as const) {
+        const data = typed(bytes, ctor);
+        const ts = ctor.BYTES_PER_ELEMENT;
+        for (const clevel of big ? bigClevels : clevels) {
+          for (const shuffle of big ? [1] as const : [0, 1, 2] as const) {
+            const enc = new BloscCodec({ cname, clevel, shuffle }).encodeSync!(data);
+            const h = bloscHeader(enc);
+            const what = `${cname} ${name} ${n} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
+            expect(h.typesize, what).toBe(ts);
+            expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize(cname, clevel, ts, data.byteLength));
+            expect(h.flags & 0xe5, what).toBe((FORMAT_CODE[cname] << 5) | [0, 1, 4][shuffle]!);
+            expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit(cname, ts, h.blocksize));
+            expect(enc.length, what).toBeLessThanOrEqual(data.byteLength + 16);
+            if (clevel === 0 || data.byteLength < 128) expect(h.flags & 0x02, what).toBe(2);
+            const plain = Buffer.from(bytesOf(data));
+            expect(Buffer.from(decode(enc)).equals(plain), what).toBe(true);
+            if (n >= 65536 && shuffle === 1 && (ts === 4 || ts === 8)) {
+              expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
+            }
+            each?.({ n, data, clevel, shuffle, enc });
+          }
+        }
+      }
+    }
+  }
+}
+
 describe("c-blosc automatic block size (FORMATS.md §5.3)", () => {
   it("matches the 8 MiB <f8 table for every cname and clevel", () => {
     const table: Record<BloscCname, number[]> = {
@@ -75,67 +117,20 @@ describe("Blosc container kernel", () => {
   }, 300_000);
 
   it("lz4hc: LZ4 streams (format code 1) from the hash-chain search, read back by an independent decoder and numcodecs.js, smaller than lz4's", async () => {
-    const dec = new Blosc();
-    const sizes = [0, 1, 127, 128, 1000, 65536 + 7, 262145, 2 * MiB + 13];
     let hcBytes = 0, lz4Bytes = 0;
-    for (const n of sizes) {
-      const big = n >= 2 * MiB; // the deep searches are slow: one dtype and shuffle at 2 MiB
-      for (const { name, bytes } of corpus(n)) {
-        for (const ctor of big ? [Float32Array] as const : [Uint8Array, Int16Array, Float32Array, Float64Array] as const) {
-          const data = typed(bytes, ctor);
-          const ts = ctor.BYTES_PER_ELEMENT;
-          for (const clevel of big ? [4, 9] : [1, 4, 9]) {
-            for (const shuffle of big ? [1] as const : [0, 1, 2] as const) {
-              const enc = new BloscCodec({ cname: "lz4hc", clevel, shuffle }).encodeSync!(data);
-              const h = bloscHeader(enc);
-              const what = `lz4hc ${name} ${n} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
-              expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("lz4hc", clevel, ts, data.byteLength));
-              expect(h.flags & 0xe5, what).toBe(0x20 | [0, 1, 4][shuffle]!);
-              expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit("lz4hc", ts, h.blocksize));
-              const plain = Buffer.from(bytesOf(data));
-              expect(Buffer.from(bloscDecodeLz4(enc)).equals(plain), what).toBe(true);
-              if (n >= 65536 && shuffle === 1 && (ts === 4 || ts === 8)) {
-                expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
-              }
-              if (n >= 65536 && clevel === 9 && shuffle === 1) {
-                hcBytes += enc.length;
-                lz4Bytes += new BloscCodec({ cname: "lz4", clevel: 9, shuffle }).encodeSync!(data).length;
-              }
-            }
-          }
-        }
+    await checkContainers("lz4hc", [1, 4, 9], [4, 9], bloscDecodeLz4, (c) => {
+      if (c.n >= 65536 && c.clevel === 9 && c.shuffle === 1) {
+        hcBytes += c.enc.length;
+        lz4Bytes += new BloscCodec({ cname: "lz4", clevel: 9, shuffle: 1 }).encodeSync!(c.data).length;
       }
-    }
+    });
     // The deeper search finds more: on the same inputs the containers are smaller than lz4's.
     expect(hcBytes).toBeLessThan(lz4Bytes);
   }, 300_000);
 
   it("blosclz: BloscLZ streams (format code 0) read back by a decoder written from the format and numcodecs.js", async () => {
+    await checkContainers("blosclz", [0, 1, 5, 9], [5], (enc) => bloscDecode(enc, 0, blosclzDecode));
     const dec = new Blosc();
-    for (const n of [0, 1, 4, 127, 128, 1000, 65536 + 7, 262145, 2 * MiB + 13]) {
-      const big = n >= 2 * MiB;
-      for (const { name, bytes } of corpus(n)) {
-        for (const ctor of big ? [Float32Array] as const : [Uint8Array, Int16Array, Float32Array, Float64Array] as const) {
-          const data = typed(bytes, ctor);
-          const ts = ctor.BYTES_PER_ELEMENT;
-          for (const clevel of big ? [5] : [0, 1, 5, 9]) {
-            for (const shuffle of big ? [1] as const : [0, 1, 2] as const) {
-              const enc = new BloscCodec({ cname: "blosclz", clevel, shuffle }).encodeSync!(data);
-              const h = bloscHeader(enc);
-              const what = `blosclz ${name} ${n} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
-              expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("blosclz", clevel, ts, data.byteLength));
-              expect(h.flags & 0xe5, what).toBe(0x00 | [0, 1, 4][shuffle]!);
-              expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit("blosclz", ts, h.blocksize));
-              const plain = Buffer.from(bytesOf(data));
-              expect(Buffer.from(bloscDecode(enc, 0, blosclzDecode)).equals(plain), what).toBe(true);
-              if (n >= 65536 && shuffle === 1 && (ts === 4 || ts === 8)) {
-                expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
-              }
-            }
-          }
-        }
-      }
-    }
     // Far matches (distance > 8192) and long runs: 20 000 bytes of groups of 4 random bytes and "ABCD" (the
     // short matches on "ABCD" keep the stream from being given up), the same again 20 000 bytes on, then a run.
     let x = 12345;
@@ -152,40 +147,12 @@ describe("Blosc container kernel", () => {
   }, 120_000);
 
   it("zlib: zlib streams (format code 3) assembled around node:zlib, read back by an inflate-based decoder and numcodecs.js", async () => {
-    const dec = new Blosc();
     const inflate = (stream: Uint8Array, n: number) => {
       const out = new Uint8Array(inflateSync(stream));
       if (out.length !== n) throw new Error(`zlib stream gave ${out.length} bytes, expected ${n}`);
       return out;
     };
-    for (const n of [0, 1, 127, 128, 1000, 65536 + 7, 262145, 2 * MiB + 13]) {
-      const big = n >= 2 * MiB;
-      for (const { name, bytes } of corpus(n)) {
-        for (const ctor of big ? [Float32Array] as const : [Uint8Array, Int16Array, Float32Array, Float64Array] as const) {
-          const data = typed(bytes, ctor);
-          const ts = ctor.BYTES_PER_ELEMENT;
-          for (const clevel of big ? [5] : [0, 1, 5, 9]) {
-            for (const shuffle of big ? [1] as const : [0, 1, 2] as const) {
-              const enc = new BloscCodec({ cname: "zlib", clevel, shuffle }).encodeSync!(data);
-              const h = bloscHeader(enc);
-              const what = `zlib ${name} ${n} ${ctor.name} clevel ${clevel} shuffle ${shuffle}`;
-              expect(h.typesize, what).toBe(ts);
-              expect(h.blocksize, what).toBe(data.byteLength === 0 ? 1 : bloscBlocksize("zlib", clevel, ts, data.byteLength));
-              expect(h.flags & 0xe5, what).toBe(0x60 | [0, 1, 4][shuffle]!);
-              expect((h.flags & 0x10) !== 0, what).toBe(!bloscSplit("zlib", ts, h.blocksize));
-              expect(enc.length, what).toBeLessThanOrEqual(data.byteLength + 16);
-              if (clevel === 0 || data.byteLength < 128) expect(h.flags & 0x02, what).toBe(2);
-              const plain = Buffer.from(bytesOf(data));
-              expect(Buffer.from(bloscDecode(enc, 3, inflate)).equals(plain), what).toBe(true);
-              if (n >= 65536 && shuffle === 1 && (ts === 4 || ts === 8)) {
-                expect(Buffer.from(await dec.decode(enc)).equals(plain), `numcodecs.js ${what}`).toBe(true);
-              }
-            }
-          }
-        }
-      }
-    }
-    // v3 form, and through the writer's span path (the encodeSync above goes through it too).
+    await checkContainers("zlib", [0, 1, 5, 9], [5], (enc) => bloscDecode(enc, 3, inflate));
     expect(codec({ name: "blosc", configuration: { cname: "zlib", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 } }).toV3())
       .toEqual({ name: "blosc", configuration: { cname: "zlib", clevel: 5, shuffle: "shuffle", typesize: 4, blocksize: 0 } });
   }, 120_000);

@@ -81,3 +81,30 @@ export function lastLiterals(op: usize, anchor: usize, iend: usize, oend: usize)
   return op + n;
 }
 
+
+/** A sequence's token and literals: the token at `op`, then `litLen` literals from `anchor`; returns the end. */
+// @ts-ignore: decorator
+@inline export function writeLiteralRun(op: usize, anchor: usize, litLen: usize, iend: usize, oend: usize): usize {
+  let p = op + 1;
+  if (litLen >= 15) {
+    store<u8>(op, 0xf0);
+    p = writeLengthExt(p, litLen - 15);
+  } else {
+    store<u8>(op, <u8>(litLen << 4));
+  }
+  copyLiterals(p, anchor, litLen, iend, oend);
+  return p + litLen;
+}
+
+/** A sequence's match: the offset, then `rest` = match length - MINMATCH into the token and its extension. */
+// @ts-ignore: decorator
+@inline export function writeMatch(op: usize, token: usize, offset: usize, rest: usize): usize {
+  store<u16>(op, <u16>offset);
+  op += 2;
+  if (rest >= 15) {
+    store<u8>(token, load<u8>(token) | 15);
+    return writeLengthExt(op, rest - 15);
+  }
+  store<u8>(token, load<u8>(token) | <u8>rest);
+  return op;
+}
