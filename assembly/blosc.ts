@@ -6,6 +6,7 @@
 import { lz4Compress } from "./lz4";
 import { lz4hcCompress } from "./lz4hc";
 import { blosclzCompress } from "./blosclz";
+import { snappyCompress } from "./snappy";
 import { zstdCompress } from "./zstd";
 import { shuffleBytes, bitshuffle } from "./shuffle";
 
@@ -57,6 +58,7 @@ function formatCode(compcode: u32): u8 {
 function bloscInnerCompress(compcode: u32, src: usize, len: usize, dst: usize, cap: usize, clevel: i32): i32 {
   if (compcode == BLOSC_LZ4) return lz4Compress(src, len, dst, cap, 10 - clevel);
   if (compcode == BLOSC_BLOSCLZ) return blosclzCompress(src, len, dst, cap, clevel);
+  if (compcode == BLOSC_SNAPPY) return snappyCompress(src, len, dst, cap);
   // lz4hc: c-blosc's lz4hc_wrap_compress passes clevel as the LZ4HC level.
   if (compcode == BLOSC_LZ4HC) return lz4hcCompress(src, len, dst, cap, clevel);
   // zstd: c-blosc's zstd_wrap_compress level 2*clevel-1 (clevel 9 = 22), no checksum; a frame that does
@@ -70,7 +72,7 @@ function bloscInnerCompress(compcode: u32, src: usize, len: usize, dst: usize, c
 
 /** True when this build can compress streams of `compcode` inside Blosc. */
 export function bloscHasCodec(compcode: u32): bool {
-  return compcode == BLOSC_BLOSCLZ || compcode == BLOSC_LZ4 || compcode == BLOSC_LZ4HC || compcode == BLOSC_ZSTD;
+  return compcode == BLOSC_BLOSCLZ || compcode == BLOSC_LZ4 || compcode == BLOSC_LZ4HC || compcode == BLOSC_SNAPPY || compcode == BLOSC_ZSTD;
 }
 
 /** Apply the block's shuffle into `tmp` as c-blosc's blosc_c does; returns the pointer to compress from. */

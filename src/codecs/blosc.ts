@@ -103,8 +103,8 @@ export class BloscCodec implements Codec {
       throw new CodecError("blosc", "typesize", `blosc: typesize must be a positive integer, got ${JSON.stringify(this.typesize)}`);
     }
     if (this.cname !== "zlib" && !bloscExports(kernels()).bloscHasCodec(COMPCODE[this.cname])) {
-      // Snappy streams have no encoder here; refuse rather than write another codec.
-      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} is not implemented by xpartition (use "blosclz", "lz4", "lz4hc", "zlib" or "zstd")`);
+      // A kernel built without this inner codec: refuse rather than write another codec.
+      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} has no encoder in this build`);
     }
   }
 

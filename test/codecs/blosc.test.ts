@@ -3,7 +3,7 @@ import { Blosc } from "numcodecs";
 import { BloscCodec, bloscBlocksize, bloscSplit, codec, type BloscCname } from "../../src/codecs/index.js";
 import { bytesOf } from "../../src/codecs/common.js";
 import { DTYPE_CTORS, corpus, smoothFloat32, typed } from "./corpus.js";
-import { bloscDecode, bloscDecodeLz4, bloscHeader, blosclzDecode } from "./decoders.js";
+import { bloscDecode, bloscDecodeLz4, bloscHeader, blosclzDecode, snappyDecode } from "./decoders.js";
 import { inflateSync } from "node:zlib";
 
 const KiB = 1024;
@@ -144,6 +144,25 @@ describe("Blosc container kernel", () => {
     expect(stats.far).toBeGreaterThan(0);
     expect(enc.length).toBeLessThan(30_000);
     expect(Buffer.from(await dec.decode(enc)).equals(Buffer.from(rep))).toBe(true);
+  }, 120_000);
+
+  it("snappy: Snappy streams (format code 2) read back by a decoder written from the format and numcodecs.js", async () => {
+    const stats = { short: 0, long: 0, literals: 0 };
+    await checkContainers("snappy", [0, 1, 5, 9], [5], (enc) => bloscDecode(enc, 2, (st, k) => snappyDecode(st, k, stats)));
+    // Every element form was written: literals, and copies with 1- and 2-byte offsets.
+    expect(stats.literals).toBeGreaterThan(0);
+    expect(stats.short).toBeGreaterThan(0);
+    expect(stats.long).toBeGreaterThan(0);
+    // Long literal runs (length bytes after the tag) and long matches (cut into copies of 64).
+    let x = 99;
+    const data = new Uint8Array(100_000); // one Blosc block
+    for (let i = 0; i < 30_000; i++) data[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    data.copyWithin(30_000, 0, 30_000); // then zeros
+    const enc = new BloscCodec({ cname: "snappy", clevel: 5, shuffle: 0 }).encodeSync!(data);
+    expect(bloscHeader(enc).blocksize).toBe(100_000);
+    expect(Buffer.from(bloscDecode(enc, 2, snappyDecode)).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(await new Blosc().decode(enc)).equals(Buffer.from(data))).toBe(true);
+    expect(enc.length).toBeLessThan(34_000); // 30 000 literals + 3 bytes per copy of 64 (60 000 / 64)
   }, 120_000);
 
   it("zlib: zlib streams (format code 3) assembled around node:zlib, read back by an inflate-based decoder and numcodecs.js", async () => {

@@ -169,3 +169,61 @@ export function blosclzDecode(src: Uint8Array, n: number, stats?: { far: number;
   if (op !== n) throw new Error(`blosclz: ${op} bytes, expected ${n}`);
   return out;
 }
+
+/**
+ * Decode a Snappy raw stream (Google's format description: a varint length, then literal and copy elements
+ * with 1-, 2- or 4-byte offsets), checking it yields exactly `n` bytes. `stats` counts the element kinds.
+ */
+export function snappyDecode(src: Uint8Array, n: number, stats?: { short: number; long: number; literals: number }): Uint8Array {
+  let ip = 0, len = 0, shift = 0;
+  for (;;) {
+    const b = src[ip++];
+    if (b === undefined) throw new Error("snappy: truncated length");
+    len |= (b & 0x7f) << shift;
+    if (b < 0x80) break;
+    shift += 7;
+  }
+  if (len !== n) throw new Error(`snappy: length ${len}, expected ${n}`);
+  const out = new Uint8Array(n);
+  let op = 0;
+  while (ip < src.length) {
+    const tag = src[ip++]!;
+    const kind = tag & 3;
+    if (kind === 0) {
+      let m = tag >> 2;
+      if (m >= 60) {
+        const k = m - 59;
+        m = 0;
+        for (let i = 0; i < k; i++) m |= src[ip + i]! << (8 * i);
+        ip += k;
+      }
+      const run = m + 1;
+      if (ip + run > src.length || op + run > n) throw new Error("snappy: literal overrun");
+      out.set(src.subarray(ip, ip + run), op);
+      ip += run;
+      op += run;
+      if (stats) stats.literals++;
+      continue;
+    }
+    let clen: number, off: number;
+    if (kind === 1) {
+      clen = ((tag >> 2) & 7) + 4;
+      off = ((tag >> 5) << 8) | src[ip++]!;
+      if (stats) stats.short++;
+    } else if (kind === 2) {
+      clen = (tag >> 2) + 1;
+      off = src[ip]! | (src[ip + 1]! << 8);
+      ip += 2;
+      if (stats) stats.long++;
+    } else {
+      clen = (tag >> 2) + 1;
+      off = (src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24)) >>> 0;
+      ip += 4;
+    }
+    if (off === 0 || off > op) throw new Error(`snappy: offset ${off} at ${op}`);
+    if (op + clen > n) throw new Error("snappy: copy overrun");
+    for (let i = 0; i < clen; i++, op++) out[op] = out[op - off]!;
+  }
+  if (op !== n) throw new Error(`snappy: ${op} bytes, expected ${n}`);
+  return out;
+}

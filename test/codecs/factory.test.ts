@@ -55,7 +55,6 @@ describe("codec(config)", () => {
       [{ id: "blosc", cname: "foo" }, "blosc", "cname"],
       [{ id: "blosc", shuffle: 3 }, "blosc", "shuffle"],
       [{ id: "blosc", clvel: 5 }, "blosc", "clvel"],
-      [{ id: "blosc", cname: "snappy" }, "blosc", "cname"],
       [{ name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "sometimes", typesize: 4 } }, "blosc", "shuffle"],
       [{ name: "blosc", configuration: { cname: "lz4", clevel: 5, shuffle: "shuffle", typesize: 0 } }, "blosc", "typesize"],
       [{ id: "lz4", acceleration: 1.5 }, "lz4", "acceleration"],

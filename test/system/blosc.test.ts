@@ -90,6 +90,7 @@ describe("python3-numcodecs / python3-lz4 read our output", () => {
       { sizes: [1000, 65536 + 13, 300_000], clevels: [1, 5, 9], kinds: [0, 3, 4], cnames: ["lz4hc"] },
       { sizes: [1000, 65536 + 13, 300_000], clevels: [0, 1, 5, 9], kinds: [0, 3, 4], cnames: ["zlib"] },
       { sizes: [7, 1000, 65536 + 13, 300_000], clevels: [1, 5, 9], kinds: [0, 1, 3, 4], cnames: ["blosclz"] },
+      { sizes: [7, 1000, 65536 + 13, 300_000], clevels: [1, 5, 9], kinds: [0, 1, 3, 4], cnames: ["snappy"] },
     ];
     for (const g of grids) {
       for (const n of g.sizes) {
