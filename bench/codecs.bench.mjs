@@ -1,4 +1,5 @@
-// Codec benchmarks: Blosc lz4+shuffle and raw LZ4 blocks, side by side with their JS/WASM peers in one run,
+// Codec benchmarks: Blosc lz4+shuffle and raw LZ4 blocks (and, for information, Blosc's other inner codecs),
+// side by side with their JS/WASM peers in one run,
 // over distinct 2 MiB chunks of D1 float32 (never one cache-resident buffer). Single thread.
 // Run: `flock /tmp/xp-bench.lock npm run bench -- codecs` (the runner passes --experimental-wasm-modules).
 import { Bench } from "tinybench";
@@ -99,6 +100,21 @@ await pair(
   { name: "lz4-wasm compress", fn: (idx) => lz4wasm.compress(shuffled[idx]) },
   { ours: (idx) => lz4CompressBlock(shuffled[idx]).length, peer: (idx) => lz4wasm.compress(shuffled[idx]).length - 4 },
 );
+
+// The other Blosc inner codecs, clevel 5 + byte shuffle, against numcodecs.js Blosc with the same settings
+// (information: no target). BENCH_CNAMES=none skips them. Fewer, shorter rounds: lz4hc and zlib are slow.
+if (process.env.BENCH_CNAMES !== "none") {
+  for (const cname of ["blosclz", "lz4hc", "snappy", "zlib"]) {
+    const o = codec({ id: "blosc", cname, clevel: 5, shuffle: 1, blocksize: 0 });
+    const p = Blosc.fromConfig({ id: "blosc", cname, clevel: 5, shuffle: 1, blocksize: 0 });
+    await pair(
+      `Blosc ${cname} + shuffle, clevel 5, D1 float32 2 MiB chunks (information)`,
+      { name: `xpartition Blosc ${cname}`, fn: (idx) => o.encodeSync(chunks[idx]) },
+      { name: `numcodecs.js Blosc ${cname}`, fn: (idx) => p.encode(peerBytes[idx]) },
+      { ours: (idx) => o.encodeSync(chunks[idx]).length, peer: async (idx) => (await p.encode(peerBytes[idx])).length },
+    );
+  }
+}
 
 // The lz4 CLI (liblz4, native; frame format, so a few bytes more) on the same shuffled chunks, for reference.
 try {
