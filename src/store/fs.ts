@@ -118,22 +118,9 @@ export class FileSystemStore implements Store {
   /** Every key under `prefix` ("/" = all), sorted. Temporary files of interrupted writes are not keys. */
   async list(prefix = "/"): Promise<string[]> {
     const base = prefix === "/" ? this.root : this.path(prefix.replace(/\/+$/, ""));
+    const keyBase = prefix === "/" ? "" : prefix.replace(/\/+$/, "");
     const out: string[] = [];
-    const walk = async (dir: string, keyDir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (e) {
-        if (isMissing(e) || (e as { code?: string }).code === "ENOTDIR") return;
-        throw e;
-      }
-      for (const ent of entries) {
-        const key = `${keyDir}/${ent.name}`;
-        if (ent.isDirectory()) await walk(join(dir, ent.name), key);
-        else if (!ent.name.endsWith(TMP)) out.push(key);
-      }
-    };
-    await walk(base, prefix === "/" ? "" : prefix.replace(/\/+$/, ""));
+    for await (const { rel, name } of filesUnder(base)) if (!name.endsWith(TMP)) out.push(`${keyBase}/${rel}`);
     return out.sort();
   }
 
@@ -148,27 +135,14 @@ export class FileSystemStore implements Store {
     const now = Date.now();
     const files: string[] = [];
     let bytes = 0;
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (e) {
-        if (isMissing(e)) return;
-        throw e;
-      }
-      for (const ent of entries) {
-        const p = join(dir, ent.name);
-        if (ent.isDirectory()) await walk(p);
-        else if (ent.name.endsWith(TMP)) {
-          const st = await lstat(p).catch(() => undefined);
-          if (!st || now - st.mtimeMs < minAge) continue;
-          if (!options.dryRun) await unlink(p).catch((e) => { if (!isMissing(e)) throw e; });
-          files.push(p);
-          bytes += st.size;
-        }
-      }
-    };
-    await walk(this.root);
+    for await (const { path, name } of filesUnder(this.root)) {
+      if (!name.endsWith(TMP)) continue;
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || now - st.mtimeMs < minAge) continue;
+      if (!options.dryRun) await unlink(path).catch((e) => { if (!isMissing(e)) throw e; });
+      files.push(path);
+      bytes += st.size;
+    }
     return { files: files.sort(), bytes };
   }
 
@@ -177,6 +151,23 @@ export class FileSystemStore implements Store {
     const p = prefix === "/" ? this.root : this.path(prefix.replace(/\/+$/, ""));
     await rm(p, { recursive: true, force: true });
     this.made.clear();
+  }
+}
+
+/** Every file under `dir` (recursively): its path, its path relative to `dir` ("/"-separated) and its name. */
+async function* filesUnder(dir: string, rel = ""): AsyncGenerator<{ path: string; rel: string; name: string }> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e) || (e as { code?: string }).code === "ENOTDIR") return;
+    throw e;
+  }
+  for (const ent of entries) {
+    const path = join(dir, ent.name);
+    const r = rel ? `${rel}/${ent.name}` : ent.name;
+    if (ent.isDirectory()) yield* filesUnder(path, r);
+    else yield { path, rel: r, name: ent.name };
   }
 }
 
