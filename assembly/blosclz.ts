@@ -11,7 +11,7 @@
 // BloscLZ: the stream is given up (and Blosc stores it raw) when the output passes a fraction of the input
 // (0.1 at clevel 1 up to 1.0 at 8-9), or when too many bytes go by without a match (32 at clevel 1, 2 KiB at
 // 9). Incompressible streams are thus left quickly.
-import { matchLength } from "./lib/lz4/seq";
+import { matchLength, hash4, generationBase } from "./lib/lz4/seq";
 
 // @ts-ignore: decorator
 @inline const HASH_LOG: u32 = 12; // 16 KiB: stays in L1 (2^14 entries ran 35% slower for the same output)
@@ -31,11 +31,6 @@ const table: usize = memory.data(4 << HASH_LOG, 64);
 const MAXLEN: StaticArray<f64> = [0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.9, 0.95, 1.0, 1.0];
 const MAXRUNS: StaticArray<u32> = [255, 0, 8, 8, 16, 32, 32, 32, 32, 64];
 let generation: u32 = 1 << 17;
-
-// @ts-ignore: decorator
-@inline function hashOf(seq: u32): usize {
-  return <usize>((seq * 2654435761) >>> (32 - HASH_LOG)) << 2;
-}
 
 /** Literal runs for `n` bytes at `src`; returns the new output end, or 0 when past `oend`. */
 // @ts-ignore: decorator
@@ -63,11 +58,7 @@ export function blosclzCompress(src: usize, len: usize, dst: usize, cap: usize, 
   let maxOut = <usize>(<f64>len * MAXLEN[cl]);
   if (maxOut < cap) cap = maxOut;
   let giveUp = MAX_COPY * (<usize>MAXRUNS[cl] + 1);
-  let base = generation;
-  if (base > 0x80000000) {
-    memory.fill(table, 0, 4 << HASH_LOG);
-    base = 1 << 17;
-  }
+  let base = generationBase(generation, table, 4 << HASH_LOG, 1 << 17);
   generation = base + <u32>len + (1 << 17);
   let srcBase = src - <usize>base;
   let op = dst;
@@ -84,7 +75,7 @@ export function blosclzCompress(src: usize, len: usize, dst: usize, cap: usize, 
     if (load<u8>(ip) == load<u8>(ip - 1) && load<u16>(ip - 1) == load<u16>(ip + 1)) {
       match = ip - 1; // a run: distance 1
     } else {
-      let slot = table + hashOf(load<u32>(ip));
+      let slot = table + hash4(load<u32>(ip), HASH_LOG);
       let cand = load<u32>(slot);
       let cur = <u32>(ip - srcBase);
       store<u32>(slot, cur);
@@ -132,7 +123,7 @@ export function blosclzCompress(src: usize, len: usize, dst: usize, cap: usize, 
     ip += mlen;
     anchor = ip;
     // Index the match's last position, so a repeat right after it can be found.
-    if (ip < limit) store<u32>(table + hashOf(load<u32>(ip - 1)), <u32>(ip - 1 - srcBase));
+    if (ip < limit) store<u32>(table + hash4(load<u32>(ip - 1), HASH_LOG), <u32>(ip - 1 - srcBase));
   }
   op = literals(op, anchor, iend - anchor, oend);
   if (op == 0) return 0;

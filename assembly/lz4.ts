@@ -2,7 +2,7 @@
 // its acceleration rule (after 64·acceleration misses the step grows by one). The hash table is static and
 // reused across calls without clearing: entries hold `position + generation base`, and the base advances by
 // the input length + 64 KiB per call, so stale entries always look farther than the 65535-byte window.
-import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, lastLiterals, writeLiteralRun, writeMatch } from "./lib/lz4/seq";
+import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, lastLiterals, writeLiteralRun, writeMatch, hash4, generationBase } from "./lib/lz4/seq";
 export { lz4CompressBound } from "./lib/lz4/seq";
 
 /** 4096 u32 entries = 16 KiB, liblz4's default (LZ4_MEMORY_USAGE 14): stays in L1; a 64 KiB table found
@@ -15,11 +15,6 @@ export { lz4CompressBound } from "./lib/lz4/seq";
 const table: usize = memory.data(4 << HASH_LOG, 64);
 let generation: u32 = 65536;
 
-// @ts-ignore: decorator
-@inline function hashOf(seq: u32): usize {
-  return <usize>((seq * 2654435761) >>> (32 - HASH_LOG)) << 2;
-}
-
 /**
  * Compress `srcLen` bytes at `src` into one raw LZ4 block at `dst` (at most `dstCap` bytes). `acceleration` as
  * liblz4 (< 1 means 1; larger is faster, fewer matches). Returns the compressed size, or 0 when the output
@@ -28,11 +23,7 @@ let generation: u32 = 65536;
 export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize, acceleration: i32): i32 {
   if (srcLen > LZ4_MAX_INPUT) return 0;
   let accel: u32 = acceleration < 1 ? 1 : acceleration > 65537 ? 65537 : <u32>acceleration;
-  let base = generation;
-  if (base > 0x80000000) {
-    memory.fill(table, 0, 4 << HASH_LOG);
-    base = 65536;
-  }
+  let base = generationBase(generation, table, 4 << HASH_LOG, 65536);
   generation = base + <u32>srcLen + 65536;
   // Positions are stored as `p - srcBase` = offset + base (wrapping arithmetic: usize is 32-bit).
   let srcBase = src - <usize>base;
@@ -47,9 +38,9 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
   let mflimit = iend - MFLIMIT;
   let matchlimit = iend - LASTLITERALS;
   let ip = src;
-  store<u32>(table + hashOf(load<u32>(ip)), <u32>(ip - srcBase));
+  store<u32>(table + hash4(load<u32>(ip), HASH_LOG), <u32>(ip - srcBase));
   ip++;
-  let forwardH = hashOf(load<u32>(ip));
+  let forwardH = hash4(load<u32>(ip), HASH_LOG);
 
   while (true) {
     // Find a match: probe, then skip faster and faster through incompressible runs.
@@ -70,7 +61,7 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
         let slot = table + h;
         let cand = load<u32>(slot);
         let cur = <u32>(ip - srcBase);
-        forwardH = hashOf(load<u32>(forwardIp));
+        forwardH = hash4(load<u32>(forwardIp), HASH_LOG);
         store<u32>(slot, cur);
         if (cur - cand <= MAX_DISTANCE) {
           match = <usize>cand + srcBase;
@@ -102,8 +93,8 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
         return r == 0 ? 0 : <i32>(r - dst);
       }
       // Index a position inside the match, then try an immediate next match (no literals).
-      store<u32>(table + hashOf(load<u32>(ip - 2)), <u32>(ip - 2 - srcBase));
-      let slot = table + hashOf(load<u32>(ip));
+      store<u32>(table + hash4(load<u32>(ip - 2), HASH_LOG), <u32>(ip - 2 - srcBase));
+      let slot = table + hash4(load<u32>(ip), HASH_LOG);
       let cand = load<u32>(slot);
       let cur = <u32>(ip - srcBase);
       store<u32>(slot, cur);
@@ -119,7 +110,7 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
       break;
     }
     ip++;
-    forwardH = hashOf(load<u32>(ip));
+    forwardH = hash4(load<u32>(ip), HASH_LOG);
   }
   return 0;
 }

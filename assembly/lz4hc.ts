@@ -4,7 +4,7 @@
 // one byte later that is longer wins). Used inside Blosc for cname "lz4hc" (c-blosc passes clevel as the
 // LZ4HC level). Tables are static and reused across calls without clearing: the head table holds `position +
 // generation base` (as assembly/lz4.ts), and chain links are only followed to positions of the current input.
-import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, lastLiterals, writeLiteralRun, writeMatch } from "./lib/lz4/seq";
+import { MINMATCH, LASTLITERALS, MFLIMIT, MAX_DISTANCE, LZ4_MAX_INPUT, matchLength, lastLiterals, writeLiteralRun, writeMatch, hash4, generationBase } from "./lib/lz4/seq";
 
 // @ts-ignore: decorator
 @inline const HASH_LOG: u32 = 15;
@@ -17,11 +17,6 @@ const heads: usize = memory.data(4 << HASH_LOG, 64);
 const chain: usize = memory.data(2 * CHAIN_SIZE, 64);
 let generation: u32 = 65536;
 
-// @ts-ignore: decorator
-@inline function hashOf(seq: u32): usize {
-  return <usize>((seq * 2654435761) >>> (32 - HASH_LOG)) << 2;
-}
-
 let srcBase: usize = 0;
 let nextToUpdate: usize = 0;
 
@@ -30,7 +25,7 @@ let nextToUpdate: usize = 0;
 @inline function insertUpTo(ip: usize): void {
   let p = nextToUpdate;
   while (p < ip) {
-    let slot = heads + hashOf(load<u32>(p));
+    let slot = heads + hash4(load<u32>(p), HASH_LOG);
     let cur = <u32>(p - srcBase);
     let delta = cur - load<u32>(slot);
     store<u16>(chain + ((<usize>cur & 0xffff) << 1), <u16>(delta > MAX_DISTANCE ? MAX_DISTANCE : delta));
@@ -51,7 +46,7 @@ function longestMatch(ip: usize, low: usize, matchlimit: usize, attempts: u32, m
   let best: usize = minLen > <usize>MINMATCH - 1 ? minLen : <usize>MINMATCH - 1;
   let found: usize = 0;
   let cur = <u32>(ip - srcBase);
-  let cand = load<u32>(heads + hashOf(load<u32>(ip)));
+  let cand = load<u32>(heads + hash4(load<u32>(ip), HASH_LOG));
   // The head is ip itself only after insertUpTo(ip + 1); here it is the latest position before ip.
   let seq = load<u32>(ip);
   while (attempts-- > 0) {
@@ -85,11 +80,7 @@ export function lz4hcCompress(src: usize, srcLen: usize, dst: usize, dstCap: usi
   if (srcLen > LZ4_MAX_INPUT) return 0;
   let lv = level < 3 ? 2 : level > 12 ? 12 : level;
   let attempts: u32 = lv < 3 ? 2 : <u32>1 << <u32>(lv - 1);
-  let base = generation;
-  if (base > 0x80000000) {
-    memory.fill(heads, 0, 4 << HASH_LOG);
-    base = 65536;
-  }
+  let base = generationBase(generation, heads, 4 << HASH_LOG, 65536);
   generation = base + <u32>srcLen + 65536;
   srcBase = src - <usize>base;
   nextToUpdate = src;

@@ -6,7 +6,7 @@
 //     the offset's low byte) or a 2-byte offset (tag & 3 == 2: length 1-64 in bits 2-7, then the offset, LE).
 // The match search is our own: greedy, a 4-byte hash with liblz4's skip rule and the generation-based table
 // reuse of assembly/lz4.ts, offsets up to 65535; long matches are cut into copies of 64 (the last one 4-64).
-import { matchLength } from "./lib/lz4/seq";
+import { matchLength, hash4, generationBase } from "./lib/lz4/seq";
 
 // @ts-ignore: decorator
 @inline const HASH_LOG: u32 = 13; // 32 KiB: 2^14 entries gained 0.6% of size for 5% of speed, 2^12 lost 1.1%
@@ -17,11 +17,6 @@ import { matchLength } from "./lib/lz4/seq";
 
 const table: usize = memory.data(4 << HASH_LOG, 64);
 let generation: u32 = 65536;
-
-// @ts-ignore: decorator
-@inline function hashOf(seq: u32): usize {
-  return <usize>((seq * 2654435761) >>> (32 - HASH_LOG)) << 2;
-}
 
 /** Worst case of a stream for `n` bytes (snappy_max_compressed_length). */
 export function snappyCompressBound(n: usize): usize {
@@ -93,11 +88,7 @@ export function snappyCompress(src: usize, len: usize, dst: usize, cap: usize): 
   let anchor = src;
   let iend = src + len;
   if (len >= TAIL + 4) {
-    let base = generation;
-    if (base > 0x80000000) {
-      memory.fill(table, 0, 4 << HASH_LOG);
-      base = 65536;
-    }
+    let base = generationBase(generation, table, 4 << HASH_LOG, 65536);
     generation = base + <u32>len + 65536;
     let srcBase = src - <usize>base;
     let limit = iend - TAIL;
@@ -105,7 +96,7 @@ export function snappyCompress(src: usize, len: usize, dst: usize, cap: usize): 
     let ip = src;
     let misses: u32 = 32;
     while (ip < limit) {
-      let slot = table + hashOf(load<u32>(ip));
+      let slot = table + hash4(load<u32>(ip), HASH_LOG);
       let cand = load<u32>(slot);
       let cur = <u32>(ip - srcBase);
       store<u32>(slot, cur);
@@ -123,7 +114,7 @@ export function snappyCompress(src: usize, len: usize, dst: usize, cap: usize): 
       if (op == 0) return 0;
       ip += mlen;
       anchor = ip;
-      if (ip < limit) store<u32>(table + hashOf(load<u32>(ip - 1)), <u32>(ip - 1 - srcBase));
+      if (ip < limit) store<u32>(table + hash4(load<u32>(ip - 1), HASH_LOG), <u32>(ip - 1 - srcBase));
     }
   }
   op = literal(op, anchor, iend - anchor, oend);

@@ -108,3 +108,21 @@ export function lastLiterals(op: usize, anchor: usize, iend: usize, oend: usize)
   store<u8>(token, load<u8>(token) | <u8>rest);
   return op;
 }
+
+/** Byte offset of the slot for the 4 bytes `seq` in a u32 table of 2^`log` entries (multiplicative hash). */
+// @ts-ignore: decorator
+@inline export function hash4(seq: u32, log: u32): usize {
+  return <usize>((seq * 2654435761) >>> (32 - log)) << 2;
+}
+
+/**
+ * Tables of positions reused across calls without clearing hold `position + base`, and each call's base lies
+ * beyond every earlier entry by more than the match window, so stale entries always look too far. Returns the
+ * base for the next input: `generation`, or `window` after clearing the table when bases near the top of u32.
+ * The caller then sets generation = base + input length + window.
+ */
+export function generationBase(generation: u32, table: usize, tableBytes: i32, window: u32): u32 {
+  if (generation <= 0x80000000) return generation;
+  memory.fill(table, 0, tableBytes);
+  return window;
+}
