@@ -70,8 +70,8 @@ function bloscInnerCompress(compcode: u32, src: usize, len: usize, dst: usize, c
   return ERR_CODEC;
 }
 
-/** True when this build can compress streams of `compcode` inside Blosc. */
-export function bloscHasCodec(compcode: u32): bool {
+/** True when the kernel compresses streams of `compcode` (zlib streams are written in src/codecs/blosc-zlib.ts). */
+function bloscHasCodec(compcode: u32): bool {
   return compcode == BLOSC_BLOSCLZ || compcode == BLOSC_LZ4 || compcode == BLOSC_LZ4HC || compcode == BLOSC_SNAPPY || compcode == BLOSC_ZSTD;
 }
 

@@ -11,7 +11,7 @@
 // BloscLZ: the stream is given up (and Blosc stores it raw) when the output passes a fraction of the input
 // (0.1 at clevel 1 up to 1.0 at 8-9), or when too many bytes go by without a match (32 at clevel 1, 2 KiB at
 // 9). Incompressible streams are thus left quickly.
-import { matchLength, hash4, generationBase } from "./lib/lz4/seq";
+import { matchLength, hash4, generationBase, writeLengthExt } from "./lib/lz4/seq";
 
 // @ts-ignore: decorator
 @inline const HASH_LOG: u32 = 12; // 16 KiB: stays in L1 (2^14 entries ran 35% slower for the same output)
@@ -101,15 +101,7 @@ export function blosclzCompress(src: usize, len: usize, dst: usize, cap: usize, 
       op++;
     } else {
       store<u8>(op, <u8>((7 << 5) | hi));
-      op++;
-      let rest = mlen - 9;
-      while (rest >= 255) {
-        store<u8>(op, 255);
-        op++;
-        rest -= 255;
-      }
-      store<u8>(op, <u8>rest);
-      op++;
+      op = writeLengthExt(op + 1, mlen - 9);
     }
     if (far) {
       store<u8>(op, 255);

@@ -32,8 +32,7 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
   let anchor = src;
   let iend = src + srcLen;
   if (srcLen < MFLIMIT + 1) {
-    let r = lastLiterals(op, anchor, iend, oend);
-    return r == 0 ? 0 : <i32>(r - dst);
+    return lastLiterals(dst, op, anchor, iend, oend);
   }
   let mflimit = iend - MFLIMIT;
   let matchlimit = iend - LASTLITERALS;
@@ -55,8 +54,7 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
         forwardIp += step;
         step = <usize>(searchMatchNb++ >> SKIP_TRIGGER);
         if (forwardIp > mflimit) {
-          let r = lastLiterals(op, anchor, iend, oend);
-          return r == 0 ? 0 : <i32>(r - dst);
+          return lastLiterals(dst, op, anchor, iend, oend);
         }
         let slot = table + h;
         let cand = load<u32>(slot);
@@ -89,8 +87,7 @@ export function lz4Compress(src: usize, srcLen: usize, dst: usize, dstCap: usize
       op = writeMatch(op, token, offset, ml);
       anchor = ip;
       if (ip > mflimit) {
-        let r = lastLiterals(op, anchor, iend, oend);
-        return r == 0 ? 0 : <i32>(r - dst);
+        return lastLiterals(dst, op, anchor, iend, oend);
       }
       // Index a position inside the match, then try an immediate next match (no literals).
       store<u32>(table + hash4(load<u32>(ip - 2), HASH_LOG), <u32>(ip - 2 - srcBase));

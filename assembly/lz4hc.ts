@@ -89,8 +89,7 @@ export function lz4hcCompress(src: usize, srcLen: usize, dst: usize, dstCap: usi
   let anchor = src;
   let iend = src + srcLen;
   if (srcLen < MFLIMIT + 1) {
-    let r = lastLiterals(op, anchor, iend, oend);
-    return r == 0 ? 0 : <i32>(r - dst);
+    return lastLiterals(dst, op, anchor, iend, oend);
   }
   let mflimit = iend - MFLIMIT;
   let matchlimit = iend - LASTLITERALS;
@@ -125,6 +124,5 @@ export function lz4hcCompress(src: usize, srcLen: usize, dst: usize, dstCap: usi
     ip += ml;
     anchor = ip;
   }
-  let r = lastLiterals(op, anchor, iend, oend);
-  return r == 0 ? 0 : <i32>(r - dst);
+  return lastLiterals(dst, op, anchor, iend, oend);
 }

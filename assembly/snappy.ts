@@ -18,11 +18,6 @@ import { matchLength, hash4, generationBase } from "./lib/lz4/seq";
 const table: usize = memory.data(4 << HASH_LOG, 64);
 let generation: u32 = 65536;
 
-/** Worst case of a stream for `n` bytes (snappy_max_compressed_length). */
-export function snappyCompressBound(n: usize): usize {
-  return 32 + n + n / 6;
-}
-
 /** A literal element for `n` bytes at `src`; returns the new end, or 0 when past `oend`. */
 function literal(op: usize, src: usize, n: usize, oend: usize): usize {
   if (n == 0) return op;
@@ -42,7 +37,7 @@ function literal(op: usize, src: usize, n: usize, oend: usize): usize {
 /** Copy elements for a match of `len` at `offset`; returns the new end, or 0 when past `oend`. */
 function copies(op: usize, offset: usize, len: usize, oend: usize): usize {
   if (op + 3 * (len / 60 + 1) > oend) return 0;
-  // Copies of 64 while more than 68 remain (so that the last one is at least 4 and may take the short form).
+  // Copies of 64 while at least 68 remain (so that the last one is at least 4 and may take the short form).
   while (len >= 68) {
     store<u8>(op, <u8>((63 << 2) | 2));
     store<u16>(op + 1, <u16>offset);
@@ -50,7 +45,7 @@ function copies(op: usize, offset: usize, len: usize, oend: usize): usize {
     len -= 64;
   }
   if (len > 64) {
-    store<u8>(op, <u8>((59 << 2) | 2)); // 60 bytes, leaving 5-8
+    store<u8>(op, <u8>((59 << 2) | 2)); // 60 bytes, leaving 5-7
     store<u16>(op + 1, <u16>offset);
     op += 3;
     len -= 60;

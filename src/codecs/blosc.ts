@@ -3,9 +3,8 @@
 // block size and split rules, so block boundaries, streams and header bytes 0-11 match what c-blosc writes for
 // the same input and settings.
 import type { Kernels } from "../kernels/instance.js";
-import { kernels } from "../kernels/instance.js";
 import { encodeViaSpan, intSetting, onlyKeys } from "./common.js";
-import { bloscZlibSpan } from "./blosc-zlib.js";
+import { bloscZlibCompress } from "./blosc-zlib.js";
 import { CodecError, type Codec, type NumcodecsConfig, type Span, type V3CodecConfig } from "./types.js";
 
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "snappy" | "zlib" | "zstd";
@@ -58,7 +57,6 @@ interface BloscExports {
     src: number, nbytes: number, dst: number, dstCap: number, typesize: number, clevel: number, shuffle: number,
     compcode: number, blocksize: number, dontSplit: number, scratch: number,
   ): number;
-  bloscHasCodec(compcode: number): number;
 }
 
 const bloscExports = (k: Kernels): BloscExports => k.exports as unknown as BloscExports;
@@ -101,10 +99,6 @@ export class BloscCodec implements Codec {
     }
     if (this.typesize !== undefined && (!Number.isInteger(this.typesize) || this.typesize < 1)) {
       throw new CodecError("blosc", "typesize", `blosc: typesize must be a positive integer, got ${JSON.stringify(this.typesize)}`);
-    }
-    if (this.cname !== "zlib" && !bloscExports(kernels()).bloscHasCodec(COMPCODE[this.cname])) {
-      // A kernel built without this inner codec: refuse rather than write another codec.
-      throw new CodecError("blosc", "cname", `blosc: cname ${JSON.stringify(this.cname)} has no encoder in this build`);
     }
   }
 
@@ -160,11 +154,15 @@ export class BloscCodec implements Codec {
     const ex = bloscExports(k);
     const bs = bloscBlocksize(this.cname, this.clevel, ts, nbytes, this.blocksize);
     const split = bloscSplit(this.cname, ts, bs);
-    if (this.cname === "zlib") return bloscZlibSpan(k, input, { typesize: ts, shuffle, clevel: this.clevel, blocksize: bs, split });
     const cap = nbytes + 16;
     const dst = k.arena.alloc(cap);
     const scratch = shuffle === 0 ? 0 : k.arena.alloc(bs);
-    const n = ex.bloscCompress(input.ptr, nbytes, dst, cap, ts, this.clevel, shuffle, COMPCODE[this.cname], bs, split ? 0 : 1, scratch);
+    const kernel = (clevel: number) => ex.bloscCompress(input.ptr, nbytes, dst, cap, ts, clevel, shuffle, COMPCODE[this.cname], bs, split ? 0 : 1, scratch);
+    // zlib streams come from node:zlib (./blosc-zlib.ts); when they do not fit, the kernel writes the memcpyed
+    // container (clevel 0), as it does itself for every other codec.
+    const n = this.cname === "zlib"
+      ? bloscZlibCompress(k, input, dst, cap, scratch, { typesize: ts, shuffle, clevel: this.clevel, blocksize: bs, split }) || kernel(0)
+      : kernel(this.clevel);
     if (n <= 0) throw new CodecError("blosc", undefined, `blosc: kernel failed on ${nbytes} bytes (returned ${n})`);
     return { ptr: dst, len: n };
   }

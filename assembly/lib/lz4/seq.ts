@@ -1,5 +1,7 @@
 // The LZ4 block format's pieces shared by the fast compressor (assembly/lz4.ts) and the high-compression one
-// (assembly/lz4hc.ts): constants of FORMATS.md §6, match extension and sequence writing.
+// (assembly/lz4hc.ts): constants of FORMATS.md §6, match extension and sequence writing. The match extension,
+// the 4-byte hash, the table reuse rule and the 255-continued lengths serve the BloscLZ and Snappy
+// compressors too (assembly/blosclz.ts, assembly/snappy.ts).
 
 // @ts-ignore: decorator
 @inline export const MINMATCH: u32 = 4;
@@ -66,8 +68,11 @@ export function lz4CompressBound(n: usize): usize {
   return op + 1;
 }
 
-/** Final literal-only sequence; returns the end of output or 0 when it does not fit. */
-export function lastLiterals(op: usize, anchor: usize, iend: usize, oend: usize): usize {
+/**
+ * End a block with its literal-only last sequence (the bytes from `anchor` to `iend`); returns the block's size
+ * from `dst`, or 0 when it does not fit before `oend`.
+ */
+export function lastLiterals(dst: usize, op: usize, anchor: usize, iend: usize, oend: usize): i32 {
   let n = iend - anchor;
   if (op + 1 + n + (n + 255 - 15) / 255 > oend) return 0;
   if (n >= 15) {
@@ -78,9 +83,8 @@ export function lastLiterals(op: usize, anchor: usize, iend: usize, oend: usize)
     op++;
   }
   memory.copy(op, anchor, n);
-  return op + n;
+  return <i32>(op + n - dst);
 }
-
 
 /** A sequence's token and literals: the token at `op`, then `litLen` literals from `anchor`; returns the end. */
 // @ts-ignore: decorator
