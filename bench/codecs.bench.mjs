@@ -9,16 +9,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codec, d1Fill, d1Shape, byteShuffle, lz4CompressBlock, kernels, BloscCodec } from "xpartition";
+import { codec, byteShuffle, lz4CompressBlock, kernels, BloscCodec } from "xpartition";
+import { d1Chunks } from "./d1-chunks.mjs";
 
 const NCHUNKS = 24;
-const shape = d1Shape();
-const chunks = [];
-for (let c = 0; c < NCHUNKS; c++) {
-  const t = (c % 12) * 8;
-  const tile = Math.floor(c / 12) % 6;
-  chunks.push(d1Fill(c % 2 ? "wind" : "temp", [{ start: t, stop: t + 8 }, { start: tile, stop: tile + 1 }, { start: 0, stop: 256 }, { start: 0, stop: 256 }], shape));
-}
+const chunks = d1Chunks(NCHUNKS);
 const MB = chunks[0].byteLength / 1e6;
 const shuffled = chunks.map((c) => byteShuffle(c, 4));
 

@@ -3,20 +3,16 @@
 // distinct 2 MiB D1 float32 chunks already in WASM memory (how the writer calls them). Single thread.
 // Rule: switch to zstd clevel 1 if its ratio is better at >= 0.8x lz4's throughput.
 import { Bench } from "tinybench";
-import { codec, d1Fill, d1Shape, kernels } from "xpartition";
+import { codec, kernels } from "xpartition";
+import { d1Chunks } from "./d1-chunks.mjs";
 
 const NCHUNKS = 24;
-const shape = d1Shape();
 const k = kernels();
-const spans = [];
-for (let c = 0; c < NCHUNKS; c++) {
-  const t = (c % 12) * 8;
-  const tile = Math.floor(c / 12) % 6;
-  const a = d1Fill(c % 2 ? "wind" : "temp", [{ start: t, stop: t + 8 }, { start: tile, stop: tile + 1 }, { start: 0, stop: 256 }, { start: 0, stop: 256 }], shape);
+const spans = d1Chunks(NCHUNKS).map((a) => {
   const ptr = k.arena.alloc(a.byteLength);
   k.u8.set(new Uint8Array(a.buffer), ptr);
-  spans.push({ ptr, len: a.byteLength });
-}
+  return { ptr, len: a.byteLength };
+});
 const MB = spans[0].len / 1e6;
 const TIME = Number(process.env.BENCH_TIME ?? 600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -3,6 +3,7 @@
 // cache-resident buffer). Single thread. Run under the lock: flock /tmp/xp-bench.lock node bench/kernels.bench.mjs
 import { Bench } from "tinybench";
 import { kernels, d1Fill, d1Shape, ChunkSlicer, shufflePtr, crc32cPtr } from "xpartition";
+import { d1Chunks } from "./d1-chunks.mjs";
 
 const NCHUNK = 24; // 48 MiB of distinct chunks: more than the last-level cache
 const CHUNK = [8, 1, 256, 256];
@@ -16,14 +17,7 @@ const shape = d1Shape(96);
 const k = kernels();
 
 /** D1 `temp` chunks 0..n-1 of the (time, tile) grid, as JS arrays. */
-function jsChunks(n) {
-  const out = [];
-  for (let c = 0; c < n; c++) {
-    const t = c % 12, tile = Math.floor(c / 12) % 6;
-    out.push(d1Fill("temp", [{ start: t * 8, stop: t * 8 + 8 }, { start: tile, stop: tile + 1 }, { start: 0, stop: 256 }, { start: 0, stop: 256 }], shape));
-  }
-  return out;
-}
+const jsChunks = (n) => d1Chunks(n, "temp");
 
 /** Copy JS chunks into the kernels' memory (where the writer's blocks live); returns their pointers. */
 function wasmCopies(chunks) {

@@ -12,20 +12,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codec, d1Fill, d1Shape, byteShuffle, kernels, zstdCompress, zstdCompressSpan } from "xpartition";
+import { codec, byteShuffle, kernels, zstdCompress, zstdCompressSpan } from "xpartition";
+import { d1Chunks } from "./d1-chunks.mjs";
 
 const napi = createRequire(import.meta.url)("zstd-napi");
 await bokuInit();
 
 const NCHUNKS = 16;
-const shape = d1Shape();
-const chunks = [];
-for (let c = 0; c < NCHUNKS; c++) {
-  const t = (c % 12) * 8;
-  const tile = Math.floor(c / 12) % 6;
-  const f = d1Fill(c % 2 ? "wind" : "temp", [{ start: t, stop: t + 8 }, { start: tile, stop: tile + 1 }, { start: 0, stop: 256 }, { start: 0, stop: 256 }], shape);
-  chunks.push(new Uint8Array(f.buffer));
-}
+const chunks = d1Chunks(NCHUNKS).map((f) => new Uint8Array(f.buffer));
 const CHUNK = chunks[0].byteLength;
 const sets = { unshuffled: chunks, shuffled: chunks.map((c) => new Uint8Array(byteShuffle(new Float32Array(c.buffer), 4).buffer)) };
 const time = Number(process.env.BENCH_TIME ?? 400);
