@@ -1,10 +1,11 @@
 // Writer benchmark: the whole D1 dataset (96 x 6 x 256 x 256, float32 temp and wind, 302 MB) written in one
 // process, no workers, by our writer (one rank) and by zarrita.js `zarr.set`, with the same codec (Blosc lz4,
-// clevel 5, byte shuffle, typesize 4; and zstd level 1 — issue 5's end-to-end target; zarr v3), side by side, to an in-memory Map and to the filesystem (the
-// same FileSystemStore for both sides). D1 is generated once beforehand; our compute functions copy from it
-// and zarrita gets the same arrays, so both sides measure the writer, not the generator.
+// clevel 5, byte shuffle, typesize 4; and zstd level 1, issue 5's end-to-end target; zarr v3), side by side:
+// to an in-memory Map, to tmpfs and to the disk (a FileSystemStore on each; see `kinds`). D1 is generated once
+// beforehand; our compute functions copy from it and zarrita gets the same arrays, so both sides measure the
+// writer, not the generator.
 // Run: `flock /tmp/xp-bench.lock npm run bench -- writer`.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zarr from "zarrita";
@@ -63,27 +64,50 @@ async function zarrita(store, codec) {
   }
 }
 
+// Two filesystems: the disk (os.tmpdir(): here this VM's root, ext4 mounted without a journal) and, where
+// there is one, tmpfs (/dev/shm). ext4 without a journal skips, when it allocates an inode, every inode freed
+// in the last minute or more, one lookup each; a benchmark that writes and removes 460 files and directories
+// per round pays that more every round (perf: 40% of all samples in recently_deleted, find_inode_bit). tmpfs
+// runs the same system calls without it, so it shows the writer; the disk shows this VM.
+// Each store is removed as soon as it is timed: keeping them all to the end was slower still (the page cache
+// then needs fresh pages, which this VM faults in from its host: 0.46 vs 0.22 s for the same write).
+const fsStore = (base, options) => () => {
+  const dir = mkdtempSync(join(base, "xp-bench-writer-"));
+  return { store: new FileSystemStore(dir, options), done: () => rmSync(dir, { recursive: true, force: true }) };
+};
+const tmpfs = (() => {
+  try {
+    return readFileSync("/proc/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === "/dev/shm" && l.split(" ")[2] === "tmpfs") ? "/dev/shm" : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+// Who runs on which store. On a filesystem zarrita is given the kind of FileSystemStore that is faster for
+// it: fs/promises (libuv's pool of four runs its many concurrent sets side by side; the writer thread, our
+// default, took it from 1.28 to 1.47 s on D1 zstd). BENCH_ZARRITA_THREAD=1 times it on both.
+const onFs = (base) => [
+  ["xpartition", ours, fsStore(base, {})],
+  ["zarrita (fs/promises)", zarrita, fsStore(base, { ioThread: false })],
+  ...(process.env.BENCH_ZARRITA_THREAD ? [["zarrita (writer thread)", zarrita, fsStore(base, {})]] : []),
+];
 const kinds = {
-  memory: () => ({ store: new Map(), done() {} }),
-  filesystem: () => {
-    const dir = mkdtempSync(join(tmpdir(), "xp-bench-writer-"));
-    return { store: new FileSystemStore(dir), done: () => rmSync(dir, { recursive: true, force: true }) };
-  },
+  memory: [["xpartition", ours, () => ({ store: new Map(), done() {} })], ["zarrita", zarrita, () => ({ store: new Map(), done() {} })]],
+  ...(tmpfs ? { tmpfs: onFs(tmpfs) } : {}),
+  disk: onFs(tmpdir()),
 };
 
 const rows = [];
 for (const [codecName, codec] of Object.entries(CODECS)) {
   if (only && !codecName.includes(only)) continue;
   console.log(`\n${codecName}`);
-  for (const [kind, make] of Object.entries(kinds)) {
-    const times = { xpartition: [], zarrita: [] };
+  for (const [kind, entrants] of Object.entries(kinds)) {
+    const times = Object.fromEntries(entrants.map(([who]) => [who, []]));
     const sizes = {};
-    // Round 0 warms up (not counted); the order alternates so that neither side always follows the other's
+    // Round 0 warms up (not counted); the order rotates so that no side always follows another's
     // file deletions; a short pause lets the filesystem settle after each one.
     for (let r = 0; r <= ROUNDS; r++) {
-      const order = [["xpartition", ours], ["zarrita", zarrita]];
-      if (r % 2) order.reverse();
-      for (const [who, fn] of order) {
+      const order = entrants.map((_, i) => entrants[(i + r) % entrants.length]);
+      for (const [who, fn, make] of order) {
         const { store, done } = make();
         const s = performance.now();
         await fn(store, codec);
@@ -93,14 +117,23 @@ for (const [codecName, codec] of Object.entries(CODECS)) {
         await new Promise((res) => setTimeout(res, 200));
       }
     }
-    const ox = median(times.xpartition), oz = median(times.zarrita);
-    rows.push({ codecName, kind, ox, oz, sx: sizes.xpartition, sz: sizes.zarrita });
+    const ox = median(times.xpartition);
+    const peers = entrants.slice(1).map(([who]) => [who, median(times[who])]).sort((x, y) => x[1] - y[1]);
+    const [bestWho, oz] = peers[0];
+    rows.push({ codecName, kind, ox, oz });
+    const sx = sizes.xpartition, sz = sizes[bestWho];
     console.log(
-      `  ${kind.padEnd(10)} xpartition ${ox.toFixed(2)} s (${(MB / ox).toFixed(0)} MB/s, store ${(sizes.xpartition / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sizes.xpartition).toFixed(3)})` +
-        ` | zarrita zarr.set ${oz.toFixed(2)} s (${(MB / oz).toFixed(0)} MB/s, store ${(sizes.zarrita / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sizes.zarrita).toFixed(3)})` +
-        ` | speedup ${(oz / ox).toFixed(2)}x`,
+      `  ${kind.padEnd(10)} xpartition ${ox.toFixed(2)} s (${(MB / ox).toFixed(0)} MB/s, store ${(sx / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sx).toFixed(3)})` +
+        ` | ${bestWho.replace("zarrita", "zarrita zarr.set")} ${oz.toFixed(2)} s (${(MB / oz).toFixed(0)} MB/s, store ${(sz / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sz).toFixed(3)})` +
+        ` | speedup ${(oz / ox).toFixed(2)}x` + (peers.length > 1 ? ` (zarrita: ${peers.map(([w, t]) => `${w.replace("zarrita ", "")} ${t.toFixed(2)} s`).join(", ")})` : ""),
     );
   }
 }
-const worst = Math.min(...rows.map((r) => r.oz / r.ox));
-console.log(`writer vs zarrita.js (same codec, same data, ${ROUNDS} rounds, medians): ${rows.map((r) => `${r.codecName} ${r.kind} ${(r.oz / r.ox).toFixed(2)}x`).join(", ")} — target >= 2.5x: ${worst >= 2.5 ? "met" : "NOT met"}`);
+const verdict = (kind) => {
+  const rs = rows.filter((r) => r.kind === kind);
+  return rs.length ? `${kind} ${rs.every((r) => r.oz / r.ox >= 2.5) ? "met" : "NOT met"}` : undefined;
+};
+console.log(
+  `writer vs zarrita.js (same codec, same data, ${ROUNDS} rounds, medians): ${rows.map((r) => `${r.codecName} ${r.kind} ${(r.oz / r.ox).toFixed(2)}x`).join(", ")}` +
+    ` — target >= 2.5x: ${Object.keys(kinds).map(verdict).filter(Boolean).join(", ")}`,
+);

@@ -1,10 +1,12 @@
 // A filesystem store: one file per key under a root directory. Every `set` is atomic per key (a temporary file
 // in the same directory, then rename), so a killed writer leaves each key absent, old, or new and complete —
-// never torn. With `durable`, the file is fsynced before the rename and the directory after it.
+// never torn. With `durable`, the file is fsynced before the rename and the directory after it. Writes run on
+// a writer thread (./io-thread.ts) unless `ioThread: false`.
 import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { threadWrite, type IoWrite } from "./io-thread.js";
 import { StoreError, type Store } from "./types.js";
 
 /** Suffix of temporary files; `list` never reports them. */
@@ -16,16 +18,23 @@ const tag = Math.random().toString(36).slice(2, 8);
 export interface FileSystemStoreOptions {
   /** fsync each file before its rename and its directory after (default false). */
   durable?: boolean;
+  /**
+   * Write on a thread of its own, with synchronous calls (default true): the store's system calls then run
+   * beside the caller's work instead of between its turns. false: node:fs/promises on libuv's pool.
+   */
+  ioThread?: boolean;
 }
 
 export class FileSystemStore implements Store {
   readonly root: string;
   durable: boolean;
+  readonly ioThread: boolean;
   private readonly made = new Set<string>();
 
   constructor(root: string | URL, options: FileSystemStoreOptions = {}) {
     this.root = resolve(typeof root === "string" && !root.startsWith("file:") ? root : fileURLToPath(root));
     this.durable = options.durable ?? false;
+    this.ioThread = options.ioThread ?? true;
   }
 
   /** The file of an absolute key; rejects keys that could escape the root. */
@@ -81,30 +90,17 @@ export class FileSystemStore implements Store {
   async set(key: string, value: Uint8Array): Promise<void> {
     const file = this.path(key);
     const dir = dirname(file);
-    if (!this.made.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.made.add(dir);
-    }
     const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
-    const fh = await open(tmp, "w");
+    const write = this.ioThread ? threadWrite : promiseWrite;
+    const req: IoWrite = { dir, mkdir: !this.made.has(dir), tmp, file, bytes: value, durable: this.durable };
     try {
-      // One write call per chunk (FileHandle.writeFile splits into 512 KiB writes).
-      let off = 0;
-      while (off < value.length) off += (await fh.write(value, off, value.length - off, off)).bytesWritten;
-      if (this.durable) await fh.sync();
+      await write(req);
     } catch (e) {
-      await fh.close();
-      await unlink(tmp).catch(() => {});
-      throw e;
+      // The directory was known to exist, and something removed it since: make it again, once.
+      if (req.mkdir || !isMissing(e)) throw e;
+      await write({ ...req, mkdir: true });
     }
-    await fh.close();
-    try {
-      await rename(tmp, file);
-    } catch (e) {
-      await unlink(tmp).catch(() => {});
-      throw e;
-    }
-    if (this.durable) await syncDir(dir);
+    this.made.add(dir);
   }
 
   async delete(key: string): Promise<void> {
@@ -174,6 +170,30 @@ async function* filesUnder(dir: string, rel = ""): AsyncGenerator<{ path: string
 function isMissing(e: unknown): boolean {
   const code = (e as { code?: string }).code;
   return code === "ENOENT" || code === "NotFound";
+}
+
+/** A `set` through node:fs/promises (`ioThread: false`): the same steps as the writer thread's. */
+async function promiseWrite({ dir, mkdir: make, tmp, file, bytes, durable }: IoWrite): Promise<void> {
+  if (make) await mkdir(dir, { recursive: true });
+  const fh = await open(tmp, "w");
+  try {
+    // One write call per chunk (FileHandle.writeFile splits into 512 KiB writes).
+    let off = 0;
+    while (off < bytes.length) off += (await fh.write(bytes, off, bytes.length - off, off)).bytesWritten;
+    if (durable) await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  if (durable) await syncDir(dir);
 }
 
 async function syncDir(dir: string): Promise<void> {

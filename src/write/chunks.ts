@@ -6,7 +6,8 @@ import { kernels, type Kernels } from "../kernels/instance.js";
 import type { ComputeCache } from "../model/lazy.js";
 import { dtypeInfo, patternWords } from "../model/dtypes.js";
 import type { IndexRange } from "../plan/blocks.js";
-import type { StoreOps } from "../store/index.js";
+import { FileSystemStore, type StoreOps } from "../store/index.js";
+import { stageBytes } from "../store/io-thread.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
@@ -128,10 +129,14 @@ export interface EngineContext {
   pool: WritePool;
   tally: Tally;
   writeEmptyChunks: boolean;
+  /** Copies bytes out of WASM memory for the store, where the store has its own way (src/store/io-thread.ts). */
+  stage?: (bytes: Uint8Array) => Uint8Array;
 }
 
 export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, writeEmptyChunks: boolean): EngineContext {
-  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks };
+  const st = ops.store;
+  const stage = st instanceof FileSystemStore && st.ioThread ? stageBytes : undefined;
+  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stage };
 }
 
 /** Compute `block` of `v` into WASM memory; returns the pointer (inside the arena, above the caller's mark). */
@@ -199,7 +204,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
         const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64HexPtr(span.ptr, span.len, k);
-        encoded = k.u8.slice(span.ptr, span.ptr + span.len);
+        encoded = ctx.stage ? ctx.stage(k.u8.subarray(span.ptr, span.ptr + span.len)) : k.u8.slice(span.ptr, span.ptr + span.len);
       } else {
         encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64Hex(encoded);

@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FileSystemStore, StoreOps, resolveStore, StoreError } from "../../src/store/index.js";
+import { stageBytes } from "../../src/store/io-thread.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "xp-store-"));
 
-describe("FileSystemStore", () => {
+describe.each([true, false])("FileSystemStore, ioThread %s", (ioThread) => {
   it("sets, gets, lists and deletes keys as files", async () => {
     const dir = tmp();
-    const s = new FileSystemStore(dir);
+    const s = new FileSystemStore(dir, { ioThread });
     await s.set("/a/.zarray", new Uint8Array([1, 2]));
     await s.set("/a/c/0/1", new Uint8Array([3]));
     await s.set("/zarr.json", new Uint8Array([4]));
@@ -26,7 +28,7 @@ describe("FileSystemStore", () => {
   });
 
   it("getRange reads a byte range or a suffix (zarrita's shape, for sharded arrays); missing keys are undefined", async () => {
-    const s = new FileSystemStore(tmp());
+    const s = new FileSystemStore(tmp(), { ioThread });
     await s.set("/a/c/0", Uint8Array.from({ length: 50 }, (_, i) => i));
     expect(Array.from((await s.getRange("/a/c/0", { offset: 3, length: 4 }))!)).toEqual([3, 4, 5, 6]);
     expect(Array.from((await s.getRange("/a/c/0", { suffixLength: 3 }))!)).toEqual([47, 48, 49]);
@@ -36,7 +38,7 @@ describe("FileSystemStore", () => {
   });
 
   it("overwrites atomically and durably", async () => {
-    const s = new FileSystemStore(tmp(), { durable: true });
+    const s = new FileSystemStore(tmp(), { durable: true, ioThread });
     await s.set("/k", new Uint8Array(10).fill(1));
     await s.set("/k", new Uint8Array(3).fill(2));
     expect(Array.from((await s.get("/k"))!)).toEqual([2, 2, 2]);
@@ -54,12 +56,78 @@ describe("FileSystemStore", () => {
 
   it("removes a prefix", async () => {
     const dir = tmp();
-    const s = new FileSystemStore(dir);
+    const s = new FileSystemStore(dir, { ioThread });
     await s.set("/t/c/0", new Uint8Array(1));
     await new StoreOps(s).deletePrefix("/t/");
     expect(existsSync(join(dir, "t"))).toBe(false);
     await s.set("/t/c/0", new Uint8Array(1));
     expect(await s.list()).toEqual(["/t/c/0"]);
+  });
+
+  it("writes any view exactly, leaves the caller's buffer usable, and keeps every concurrent write", async () => {
+    const s = new FileSystemStore(tmp(), { ioThread });
+    const big = Uint8Array.from({ length: 1000 }, (_, i) => i & 255);
+    const view = big.subarray(100, 110); // a view into a larger buffer: only its bytes are written
+    const shared = new Uint8Array(new SharedArrayBuffer(64), 8, 5).fill(7);
+    await s.set("/v", view);
+    await s.set("/s", shared);
+    await s.set("/e", new Uint8Array(0));
+    expect(Array.from((await s.get("/v"))!)).toEqual(Array.from(big.subarray(100, 110)));
+    expect(Array.from((await s.get("/s"))!)).toEqual([7, 7, 7, 7, 7]);
+    expect((await s.get("/e"))!.length).toBe(0);
+    expect(big.byteLength).toBe(1000); // not detached
+    const keys = Array.from({ length: 300 }, (_, i) => `/c/${i % 7}/${i}`);
+    await Promise.all(keys.map((k, i) => s.set(k, new Uint8Array(3000 + i).fill(i & 255))));
+    for (const [i, k] of keys.entries()) {
+      const got = (await s.get(k))!;
+      expect(got.length).toBe(3000 + i);
+      expect(got.every((b) => b === (i & 255))).toBe(true);
+    }
+  });
+
+  it("fails a write with the system's error, leaves no temporary file, and remakes a directory removed under it", async () => {
+    const dir = tmp();
+    const s = new FileSystemStore(dir, { ioThread });
+    await s.set("/f", new Uint8Array(1));
+    const err = await s.set("/f/x", new Uint8Array(1)).catch((e: unknown) => e as NodeJS.ErrnoException);
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.code).toMatch(/^(ENOTDIR|EEXIST)$/);
+    expect(err!.message).toContain(join(dir, "f"));
+    await s.set("/d/k", new Uint8Array([1]));
+    rmSync(join(dir, "d"), { recursive: true });
+    await s.set("/d/k", new Uint8Array([2]));
+    expect(Array.from((await s.get("/d/k"))!)).toEqual([2]);
+    expect(readdirSync(dir).concat(readdirSync(join(dir, "d"))).some((f) => f.includes("xptmp"))).toBe(false);
+  });
+});
+
+describe("the writer thread", () => {
+  it("keeps the process alive only while writes are pending", () => {
+    const dir = tmp();
+    const dist = new URL("../../dist/index.js", import.meta.url).href;
+    // Not awaited: the process must stay until the write lands, then exit by itself.
+    const script = `import { FileSystemStore } from ${JSON.stringify(dist)};
+      const s = new FileSystemStore(${JSON.stringify(dir)});
+      s.set("/a/b", new Uint8Array(5_000_000).fill(9));
+      s.set("/a/c", new Uint8Array([1]));`;
+    const t0 = Date.now();
+    execFileSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(readFileSync(join(dir, "a", "b")).length).toBe(5_000_000);
+    expect(Array.from(readFileSync(join(dir, "a", "c")))).toEqual([1]);
+  });
+
+  it("takes staged bytes without a copy and gives their buffer back for reuse", async () => {
+    const s = new FileSystemStore(tmp());
+    const a = stageBytes(new Uint8Array(1000).fill(3));
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const buf = a.buffer;
+    await s.set("/x", a);
+    expect((await s.get("/x"))!.every((b) => b === 3)).toBe(true);
+    const b = stageBytes(new Uint8Array(2000).fill(4));
+    expect(b.buffer).toBe(buf); // the same buffer, reused
+    await s.set("/y", b);
+    expect((await s.get("/y"))!.every((x) => x === 4)).toBe(true);
   });
 });
 

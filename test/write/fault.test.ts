@@ -23,23 +23,24 @@ const tmp = () => mkdtempSync(join(tmpdir(), "xp-fault-"));
 const isTemp = (name: string) => name.endsWith(".xptmp");
 
 /** Run the victim rank in a child; SIGKILL it `delayMs` after it starts writing. Resolves with whether it finished. */
-function killRank(dir: string, format: number, delayMs: number): Promise<{ finished: boolean; ms: number }> {
+function killRank(dir: string, format: number, delayMs: number): Promise<{ finished: boolean; ms: number; firstChunkMs: number }> {
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [child, dir, String(format), String(VICTIM)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "", t0 = 0;
+    let out = "", err = "", t0 = 0, t1 = 0;
     p.stdout.on("data", (d) => {
       out += d;
       if (!t0 && out.includes("writing")) {
         t0 = performance.now();
         if (delayMs >= 0) setTimeout(() => p.kill("SIGKILL"), delayMs);
       }
+      if (!t1 && out.includes("chunk")) t1 = performance.now();
     });
     p.stderr.on("data", (d) => (err += d));
     p.on("error", rej);
     p.on("close", (code, signal) => {
       const finished = out.includes("done");
       if (!finished && signal !== "SIGKILL") rej(new Error(`fault child exited ${code}: ${err}`));
-      else res({ finished, ms: performance.now() - t0 });
+      else res({ finished, ms: performance.now() - t0, firstChunkMs: t1 ? t1 - t0 : 0 });
     });
   });
 }
@@ -91,7 +92,7 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
   const bases: Record<number, string> = {};
   /** Per format: time steps the base store already has (the other ranks'), over both variables. */
   const basePresent: Record<number, number> = {};
-  let writeMs = 0;
+  let writeMs = 0, firstChunkMs = 0;
 
   beforeAll(async () => {
     for (const format of [2, 3] as const) {
@@ -102,7 +103,7 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
     }
     // How long the victim's write takes in a child (not killed): the kill delays are spread over it.
     const dir = copyOf(bases[3]!);
-    writeMs = (await killRank(dir, 3, -1)).ms;
+    ({ ms: writeMs, firstChunkMs } = await killRank(dir, 3, -1));
     expect(snapshotStore(dir).keys).toEqual(refs[3]!.snap.keys);
   }, 120_000);
 
@@ -113,7 +114,8 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
       const format = i % 2 === 0 ? 2 : 3;
       const ref = refs[format]!;
       const dir = copyOf(bases[format]!);
-      const delay = Math.floor(r() * writeMs * 1.1);
+      // From the first chunk handed to the store (before it nothing is written) to a little past the end.
+      const delay = Math.floor(firstChunkMs + r() * (writeMs - firstChunkMs) * 1.1);
       const { finished } = await killRank(dir, format, delay);
       const after = snapshotStore(dir);
       tempsSeen += after.temps;
@@ -140,6 +142,6 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
     // The kills really landed inside the write (some of the partition written), not all before or after it.
     expect(killedMidWrite).toBeGreaterThanOrEqual(KILLS / 3);
     expect(cleaned).toBeGreaterThanOrEqual(tempsSeen);
-    console.log(`fault injection: ${KILLS} kills over a ${writeMs.toFixed(0)} ms write, ${killedMidWrite} mid-write, ${tempsSeen} temporary files left by killed writes (never keys)`);
+    console.log(`fault injection: ${KILLS} kills over a ${writeMs.toFixed(0)} ms write (first chunk at ${firstChunkMs.toFixed(0)} ms), ${killedMidWrite} mid-write, ${tempsSeen} temporary files left by killed writes (never keys)`);
   }, 180_000);
 });
