@@ -6,7 +6,7 @@ import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { threadWrite, type IoWrite } from "./io-thread.js";
+import { THREAD_MAX_BYTES, threadWrite, type IoWrite } from "./io-thread.js";
 import { StoreError, type Store } from "./types.js";
 
 /** Suffix of temporary files; `list` never reports them. */
@@ -91,7 +91,7 @@ export class FileSystemStore implements Store {
     const file = this.path(key);
     const dir = dirname(file);
     const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
-    const write = this.ioThread ? threadWrite : promiseWrite;
+    const write = this.ioThread && value.byteLength <= THREAD_MAX_BYTES ? threadWrite : promiseWrite;
     const req: IoWrite = { dir, mkdir: !this.made.has(dir), tmp, file, bytes: value, durable: this.durable };
     try {
       await write(req);

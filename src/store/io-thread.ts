@@ -2,7 +2,8 @@
 // close, rename), and each step waits for a turn of this thread's event loop; while the writer encodes a chunk
 // synchronously those turns do not come, so the store's system calls mostly ran between encodes, not beside
 // them. Here one thread runs each `set` whole with synchronous calls, while this thread keeps encoding.
-// Measured on D1 (zstd level 1, zarr v3, to ext4): 0.64 -> 0.56 s per write (bench/README.md).
+// Measured on D1 (zstd level 1, zarr v3): 0.40 -> 0.34 s per write to tmpfs, 0.60-0.66 -> 0.54-0.56 s to this
+// VM's disk (bench/README.md).
 import { Worker } from "node:worker_threads";
 
 /** One write: bytes to `tmp` in `dir` (created first when `mkdir`), then renamed over `file`. */
@@ -107,11 +108,15 @@ class IoThread {
   }
 }
 
-/** Shared buffers for reuse, in 1 MiB steps; at most `keep` bytes are held idle. */
+/**
+ * Shared buffers for reuse, in 1 MiB steps: at most `keep` bytes held idle, and none once no buffer has been
+ * taken for a second (the memory goes back when a write ends).
+ */
 class BufferPool {
-  private readonly free: SharedArrayBuffer[] = [];
+  private free: SharedArrayBuffer[] = [];
   private held = 0;
-  constructor(private readonly keep = 32 * 1024 * 1024) {}
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(private readonly keep = 16 * 1024 * 1024) {}
 
   take(n: number): SharedArrayBuffer {
     // The smallest that fits; among equals the one given back last (its pages are the warmest).
@@ -130,10 +135,22 @@ class BufferPool {
     if (this.held + b.byteLength > this.keep) return;
     this.free.push(b);
     this.held += b.byteLength;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.free = [];
+      this.held = 0;
+    }, 1000);
+    this.timer.unref?.();
   }
 }
 
 let shared: IoThread | undefined;
+
+/**
+ * Values up to this size go to the writer thread; larger ones (shards, say) through node:fs/promises, whose
+ * one write call per value costs little next to its bytes, and which needs no copy of them.
+ */
+export const THREAD_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Run one write on the shared writer thread. */
 export function threadWrite(req: IoWrite): Promise<void> {
@@ -143,13 +160,13 @@ export function threadWrite(req: IoWrite): Promise<void> {
 const staged = new WeakSet<ArrayBufferLike>();
 
 /**
- * A copy of `bytes` in one of the writer thread's reusable buffers, for a caller that would otherwise copy
- * them anyway (the writer, out of WASM memory): its `threadWrite` then copies nothing and gives the buffer back.
+ * `n` bytes (contents undefined) in one of the writer thread's reusable buffers, for a caller that would
+ * otherwise copy them into memory of its own (the writer, each chunk out of WASM memory): `threadWrite` then
+ * copies nothing and gives the buffer back. Above THREAD_MAX_BYTES, plain memory.
  */
-export function stageBytes(bytes: Uint8Array): Uint8Array {
-  const b = (shared ??= new IoThread()).buffers.take(bytes.byteLength);
+export function stageAlloc(n: number): Uint8Array {
+  if (n > THREAD_MAX_BYTES) return new Uint8Array(n); // written without the thread (see THREAD_MAX_BYTES)
+  const b = (shared ??= new IoThread()).buffers.take(n);
   staged.add(b);
-  const out = new Uint8Array(b, 0, bytes.byteLength);
-  out.set(bytes);
-  return out;
+  return new Uint8Array(b, 0, n);
 }

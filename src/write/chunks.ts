@@ -7,7 +7,7 @@ import type { ComputeCache } from "../model/lazy.js";
 import { dtypeInfo, patternWords } from "../model/dtypes.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { FileSystemStore, type StoreOps } from "../store/index.js";
-import { stageBytes } from "../store/io-thread.js";
+import { stageAlloc as stageAlloc_ } from "../store/io-thread.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
@@ -129,14 +129,14 @@ export interface EngineContext {
   pool: WritePool;
   tally: Tally;
   writeEmptyChunks: boolean;
-  /** Copies bytes out of WASM memory for the store, where the store has its own way (src/store/io-thread.ts). */
-  stage?: (bytes: Uint8Array) => Uint8Array;
+  /** Memory for encoded bytes that the store takes without a copy of its own (src/store/io-thread.ts). */
+  stageAlloc?: (n: number) => Uint8Array;
 }
 
 export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, writeEmptyChunks: boolean): EngineContext {
   const st = ops.store;
-  const stage = st instanceof FileSystemStore && st.ioThread ? stageBytes : undefined;
-  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stage };
+  const stageAlloc = st instanceof FileSystemStore && st.ioThread ? stageAlloc_ : undefined;
+  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc };
 }
 
 /** Compute `block` of `v` into WASM memory; returns the pointer (inside the arena, above the caller's mark). */
@@ -204,7 +204,8 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
         const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64HexPtr(span.ptr, span.len, k);
-        encoded = ctx.stage ? ctx.stage(k.u8.subarray(span.ptr, span.ptr + span.len)) : k.u8.slice(span.ptr, span.ptr + span.len);
+        if (ctx.stageAlloc) (encoded = ctx.stageAlloc(span.len)).set(k.u8.subarray(span.ptr, span.ptr + span.len));
+        else encoded = k.u8.slice(span.ptr, span.ptr + span.len);
       } else {
         encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64Hex(encoded);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FileSystemStore, StoreOps, resolveStore, StoreError } from "../../src/store/index.js";
-import { stageBytes } from "../../src/store/io-thread.js";
+import { stageAlloc } from "../../src/store/io-thread.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "xp-store-"));
 
@@ -108,26 +108,30 @@ describe("the writer thread", () => {
     // Not awaited: the process must stay until the write lands, then exit by itself.
     const script = `import { FileSystemStore } from ${JSON.stringify(dist)};
       const s = new FileSystemStore(${JSON.stringify(dir)});
-      s.set("/a/b", new Uint8Array(5_000_000).fill(9));
-      s.set("/a/c", new Uint8Array([1]));`;
+      s.set("/a/b", new Uint8Array(3_000_000).fill(9));
+      s.set("/a/c", new Uint8Array([1]));
+      s.set("/a/d", new Uint8Array(5_000_000).fill(8)); // above THREAD_MAX_BYTES: through fs/promises`;
     const t0 = Date.now();
     execFileSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
     expect(Date.now() - t0).toBeLessThan(20_000);
-    expect(readFileSync(join(dir, "a", "b")).length).toBe(5_000_000);
+    expect(readFileSync(join(dir, "a", "b")).length).toBe(3_000_000);
+    expect(readFileSync(join(dir, "a", "d")).every((b) => b === 8)).toBe(true);
     expect(Array.from(readFileSync(join(dir, "a", "c")))).toEqual([1]);
   });
 
-  it("takes staged bytes without a copy and gives their buffer back for reuse", async () => {
+  it("takes staged bytes without a copy and gives their buffer back for reuse, until a second idle", async () => {
     const s = new FileSystemStore(tmp());
-    const a = stageBytes(new Uint8Array(1000).fill(3));
+    const a = stageAlloc(1000).fill(3);
     expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     const buf = a.buffer;
     await s.set("/x", a);
     expect((await s.get("/x"))!.every((b) => b === 3)).toBe(true);
-    const b = stageBytes(new Uint8Array(2000).fill(4));
+    const b = stageAlloc(2000).fill(4);
     expect(b.buffer).toBe(buf); // the same buffer, reused
     await s.set("/y", b);
     expect((await s.get("/y"))!.every((x) => x === 4)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(stageAlloc(1000).buffer).not.toBe(buf); // the idle pool was let go
   });
 });
 

@@ -1,7 +1,7 @@
-// Fault injection: a rank's process is SIGKILLed (12 times) at seeded random moments while it writes chunks (and v3
-// shards) to a filesystem store. After each kill: every key in the store is byte-identical to the same key of
-// a store written without faults (a file is absent, or complete — never torn), the rank has no completion
-// record, and zarrita reads the partial store (each chunk either the right values or the fill value). Then the
+// Fault injection: a rank's process is SIGKILLed (12 times) while it writes chunks (and v3 shards) to a
+// filesystem store, 0-3 ms after a seeded chunk (first to last) went to the store. After each kill: every key in
+// the store is byte-identical to the same key of a store written without faults (a file is absent, or
+// complete — never torn), the rank has a completion record only if every key is there, and zarrita reads the partial store (each chunk either the right values or the fill value). Then the
 // rank is re-run — killed once more first, every fourth time — and the store equals the reference byte for
 // byte (records compared by content except timings). Temporary files of killed writes are never keys, and
 // `cleanTemporary` (`xpartition clean`) removes them without touching a key.
@@ -22,25 +22,28 @@ const KILLS = 12;
 const tmp = () => mkdtempSync(join(tmpdir(), "xp-fault-"));
 const isTemp = (name: string) => name.endsWith(".xptmp");
 
-/** Run the victim rank in a child; SIGKILL it `delayMs` after it starts writing. Resolves with whether it finished. */
-function killRank(dir: string, format: number, delayMs: number): Promise<{ finished: boolean; ms: number; firstChunkMs: number }> {
+/**
+ * Run the victim rank in a child; SIGKILL it `delayMs` after it has handed its `afterChunks`-th chunk to the
+ * store (never, for -1). Resolves with whether it finished and how many chunks it reported.
+ */
+function killRank(dir: string, format: number, afterChunks: number, delayMs = 0): Promise<{ finished: boolean; chunks: number }> {
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [child, dir, String(format), String(VICTIM)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "", t0 = 0, t1 = 0;
-    p.stdout.on("data", (d) => {
+    let out = "", err = "", chunks = 0, armed = afterChunks >= 0;
+    p.stdout.on("data", (d: Buffer) => {
       out += d;
-      if (!t0 && out.includes("writing")) {
-        t0 = performance.now();
-        if (delayMs >= 0) setTimeout(() => p.kill("SIGKILL"), delayMs);
+      chunks = out.split("\n").filter((l) => l === "c").length;
+      if (armed && chunks >= afterChunks) {
+        armed = false;
+        setTimeout(() => p.kill("SIGKILL"), delayMs);
       }
-      if (!t1 && out.includes("chunk")) t1 = performance.now();
     });
     p.stderr.on("data", (d) => (err += d));
     p.on("error", rej);
     p.on("close", (code, signal) => {
       const finished = out.includes("done");
       if (!finished && signal !== "SIGKILL") rej(new Error(`fault child exited ${code}: ${err}`));
-      else res({ finished, ms: performance.now() - t0, firstChunkMs: t1 ? t1 - t0 : 0 });
+      else res({ finished, chunks });
     });
   });
 }
@@ -92,7 +95,8 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
   const bases: Record<number, string> = {};
   /** Per format: time steps the base store already has (the other ranks'), over both variables. */
   const basePresent: Record<number, number> = {};
-  let writeMs = 0, firstChunkMs = 0;
+  /** Per format: how many chunks (shards in v3) the victim hands to the store. */
+  const total: Record<number, number> = {};
 
   beforeAll(async () => {
     for (const format of [2, 3] as const) {
@@ -101,10 +105,13 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
       bases[format] = await initialised(format, [0, 2]);
       basePresent[format] = (await checkPartialReads(bases[format]!, dir, format)).present;
     }
-    // How long the victim's write takes in a child (not killed): the kill delays are spread over it.
-    const dir = copyOf(bases[3]!);
-    ({ ms: writeMs, firstChunkMs } = await killRank(dir, 3, -1));
-    expect(snapshotStore(dir).keys).toEqual(refs[3]!.snap.keys);
+    // How many chunks the victim writes (not killed): the kills are spread over them.
+    for (const format of [2, 3] as const) {
+      const dir = copyOf(bases[format]!);
+      total[format] = (await killRank(dir, format, -1)).chunks;
+      expect(total[format]).toBeGreaterThan(5);
+      expect(snapshotStore(dir).keys).toEqual(refs[format]!.snap.keys);
+    }
   }, 120_000);
 
   it("every kill leaves only complete files, no record, a readable store; re-running converges byte for byte", async () => {
@@ -114,22 +121,26 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
       const format = i % 2 === 0 ? 2 : 3;
       const ref = refs[format]!;
       const dir = copyOf(bases[format]!);
-      // From the first chunk handed to the store (before it nothing is written) to a little past the end.
-      const delay = Math.floor(firstChunkMs + r() * (writeMs - firstChunkMs) * 1.1);
-      const { finished } = await killRank(dir, format, delay);
-      const after = snapshotStore(dir);
-      tempsSeen += after.temps;
-      for (const [key, body] of after.keys) {
+      // After a seeded chunk (the first to the last), and a seeded 0-3 ms later: the store writes in flight then
+      // are cut anywhere in their steps.
+      const after = 1 + Math.floor(r() * total[format]!), delay = Math.floor(r() * 4);
+      const { finished } = await killRank(dir, format, after, delay);
+      const left = snapshotStore(dir);
+      tempsSeen += left.temps;
+      for (const [key, body] of left.keys) {
         if (key === `/.xpartition/ranks/${VICTIM}.json`) continue;
-        expect(body === ref.snap.keys.get(key), `kill ${i} (format ${format}, ${delay} ms): ${key} differs from the reference (torn?)`).toBe(true);
+        expect(body === ref.snap.keys.get(key), `kill ${i} (format ${format}, after chunk ${after} + ${delay} ms): ${key} differs from the reference (torn?)`).toBe(true);
       }
-      expect(after.keys.has(`/.xpartition/ranks/${VICTIM}.json`)).toBe(finished);
+      // The record only with every chunk written (a kill can land between the record and the child's "done").
+      const recorded = left.keys.has(`/.xpartition/ranks/${VICTIM}.json`);
+      if (finished) expect(recorded).toBe(true);
+      if (recorded) expect([...left.keys.keys()].sort()).toEqual([...ref.snap.keys.keys()].sort());
       expect((await new FileSystemStore(dir).list()).some((k) => isTemp(k))).toBe(false);
       // Mid-write: the victim had written some of its partition, not all.
       const { present, absent } = await checkPartialReads(dir, ref.dir, format);
       if (present > basePresent[format]! && absent > 0) killedMidWrite++;
       // Re-run: every fourth time the re-run is itself killed first.
-      if (i % 4 === 1) await killRank(dir, format, Math.floor(writeMs / 3));
+      if (i % 4 === 1) await killRank(dir, format, Math.ceil(total[format]! / 3));
       await writePartition(faultDataset(format), dir, { ranks: RANKS, dims: ["time"], rank: VICTIM });
       expect(snapshotStore(dir).keys, `kill ${i}: the re-run store differs from the reference`).toEqual(ref.snap.keys);
       // `xpartition clean`: the killed writes' temporary files go; every key stays.
@@ -142,6 +153,6 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
     // The kills really landed inside the write (some of the partition written), not all before or after it.
     expect(killedMidWrite).toBeGreaterThanOrEqual(KILLS / 3);
     expect(cleaned).toBeGreaterThanOrEqual(tempsSeen);
-    console.log(`fault injection: ${KILLS} kills over a ${writeMs.toFixed(0)} ms write (first chunk at ${firstChunkMs.toFixed(0)} ms), ${killedMidWrite} mid-write, ${tempsSeen} temporary files left by killed writes (never keys)`);
+    console.log(`fault injection: ${KILLS} kills over writes of ${total[2]} chunks (v2) and ${total[3]} shards (v3), ${killedMidWrite} mid-write, ${tempsSeen} temporary files left by killed writes (never keys)`);
   }, 180_000);
 });
