@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { root, vitest, record } from "./results.mjs";
 
 const APT = [
-  "python3-xarray", "python3-zarr", "python3-numcodecs", "python3-zstandard", "python3-lz4", "zstd", "lz4",
+  "python3-xarray", "python3-zarr", "python3-numcodecs", "python3-zstandard", "python3-lz4", "python3-cftime", "zstd", "lz4",
   "munge", "slurmctld", "slurmd", "slurm-client",
 ];
 

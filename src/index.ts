@@ -19,7 +19,7 @@ export * from "./codecs/index.js";
 export { FileSystemStore, StoreOps, StoreError, resolveStore, type Store, type StoreLike, type FileSystemStoreOptions } from "./store/index.js";
 export {
   chunkKey, defaultFillValue, normalizeFillValue, fillValueJson, metadataEntries, v2DType, v3DataType,
-  cfTime, CfTimeError, FillValueError, JsonError, type ArraySpec, type FillValue, type ZarrFormat, type CfTime,
+  cfTime, CfTimeError, FillValueError, JsonError, type ArraySpec, type FillValue, type ZarrFormat, type CfTime, type CfDate, type CfDateFields,
 } from "./zarr/index.js";
 export { zstdCompress, zstdCompressSpan, zstdCompressBound, xxh64 } from "./kernels/zstd.js";
 export { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, applyShuffle, shufflePtr, type ShuffleOp } from "./kernels/shuffle.js";

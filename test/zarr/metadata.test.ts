@@ -55,7 +55,55 @@ describe("cfTime", () => {
     expect(t.attrs).toEqual({ units: "hours since 2000-01-01 00:00:00", calendar: "proleptic_gregorian" });
     expect(cfTime([new Date(Date.UTC(2000, 0, 1, 12))], "days since 2000-01-01").data).toBeInstanceOf(Float64Array);
     expect(() => cfTime([], "fortnights since 2000-01-01")).toThrow(/units/);
-    expect(() => cfTime([], "days since 2000-01-01", "noleap")).toThrow(/calendar/);
+    expect(() => cfTime([], "days since 2000-01-01", "lunar")).toThrow(/"lunar" is not a CF calendar: expected one of .*360_day/);
+  });
+
+  const days = (dates: Parameters<typeof cfTime>[0], calendar: string, since = "2000-01-01") =>
+    Array.from(cfTime(dates, `days since ${since}`, calendar).data, Number);
+
+  it("counts days in every CF calendar", () => {
+    // A leap day where the calendar has one: 2000 in all but noleap and 360_day; 1900 only in julian and all_leap.
+    expect(days(["2001-01-01"], "proleptic_gregorian")).toEqual([366]);
+    expect(days(["2001-01-01"], "noleap")).toEqual([365]);
+    expect(days(["2001-01-01"], "365_day")).toEqual([365]);
+    expect(days(["2001-01-01", "2001-02-29"], "all_leap")).toEqual([366, 425]);
+    expect(days(["2001-01-01", "2000-02-30", "2000-12-30"], "360_day")).toEqual([360, 59, 359]);
+    expect(days(["1900-03-01"], "proleptic_gregorian", "1900-01-01")).toEqual([59]);
+    expect(days(["1900-03-01"], "julian", "1900-01-01")).toEqual([60]);
+    expect(days(["1900-03-01"], "standard", "1900-01-01")).toEqual([59]);
+    // standard: Julian to 1582-10-04, then Gregorian from the next day, 1582-10-15.
+    expect(days(["1582-10-15", "1582-10-01"], "standard", "1582-10-04")).toEqual([1, -3]);
+    expect(days(["1582-10-15"], "proleptic_gregorian", "1582-10-04")).toEqual([11]);
+    expect(days(["1500-03-01"], "gregorian", "1500-02-28")).toEqual([2]); // 1500 is a Julian leap year
+    // The Gregorian calendars agree from 1582-10-15 on, and with the Unix epoch.
+    expect(days(["2024-07-01"], "standard", "1970-01-01")).toEqual([Date.UTC(2024, 6, 1) / 86_400_000]);
+    expect(days(["2024-07-01"], "julian", "2024-01-01")).toEqual([182]);
+    // proleptic_gregorian has a year 0 (a leap year) and years before it.
+    expect(days(["0000-03-01", "-0001-12-31"], "proleptic_gregorian", "0000-01-01")).toEqual([60, -1]);
+    expect(days(["-0001-12-31"], "noleap", "0000-01-01")).toEqual([-1]);
+  });
+
+  it("takes Dates by their UTC fields, strings and field objects, down to microseconds", () => {
+    const d = new Date(Date.UTC(2000, 1, 28, 12));
+    expect(days([d, { year: 2000, month: 2, day: 28, hour: 12 }, "2000-02-28T12:00:00Z"], "360_day")).toEqual([57.5, 57.5, 57.5]);
+    const us = cfTime(["2000-01-01 00:00:01.000001", { year: 2000, month: 1, day: 1, millisecond: 2.5 }], "microseconds since 2000-01-01", "noleap");
+    expect(us.data).toBeInstanceOf(BigInt64Array);
+    expect(Array.from(us.data)).toEqual([1_000_001n, 2500n]);
+    expect(cfTime(["2000-01-02"], "hours since 2000-01-01T00:00:00", "all_leap").attrs).toEqual({ units: "hours since 2000-01-01T00:00:00", calendar: "all_leap" });
+  });
+
+  it("refuses dates a calendar lacks, naming the date, the calendar and what it has", () => {
+    expect(() => cfTime(["2000-01-01", "2001-02-29"], "days since 2000-01-01", "noleap")).toThrow(/dates\[1\] "2001-02-29" has day 29: month 2 of 2001 has 28 days in the noleap calendar/);
+    expect(() => cfTime(["2000-02-31"], "days since 2000-01-01", "360_day")).toThrow(/has day 31: month 2 of 2000 has 30 days in the 360_day calendar/);
+    expect(() => cfTime(["1900-02-29"], "days since 1900-01-01", "standard")).toThrow(/has day 29.*has 28 days/);
+    expect(() => cfTime(["1582-10-10"], "days since 1582-01-01", "standard")).toThrow(/1582-10-05\.\.14/);
+    expect(() => cfTime(["0000-01-01"], "days since 2000-01-01", "julian")).toThrow(/year 0.*no year 0/);
+    expect(() => cfTime(["2000-13-01"], "days since 2000-01-01")).toThrow(/month 13: expected 1-12/);
+    expect(() => cfTime(["2000-01-01 24:00"], "days since 2000-01-01")).toThrow(/time of day/);
+    expect(() => cfTime([new Date(NaN)], "days since 2000-01-01")).toThrow(/dates\[0\] Invalid Date is not a date/);
+    expect(() => cfTime(["yesterday"], "days since 2000-01-01")).toThrow(/"yesterday" is not a date/);
+    expect(() => cfTime([], "days since 2000-02-30", "noleap")).toThrow(/reference date .* has day 30/);
+    expect(() => cfTime([], "days since the start")).toThrow(/cannot parse the reference date/);
   });
 });
 
