@@ -2,14 +2,22 @@
 // task its index in an engine-specific variable; the first one set (in this order) wins.
 import process from "node:process";
 
-/** The variables read, in priority order, with the engine that sets each. */
-export const RANK_VARIABLES: readonly { readonly name: string; readonly engine: string }[] = [
+/**
+ * The variables read, in priority order, with the engine that sets each. `first` is the engine's first index
+ * (rank 0): SGE and LSF number array tasks from 1. `unset` is a value the engine writes outside an array job.
+ */
+export const RANK_VARIABLES: readonly { readonly name: string; readonly engine: string; readonly first?: number; readonly unset?: string }[] = [
   { name: "SLURM_ARRAY_TASK_ID", engine: "SLURM array job" },
   { name: "JOB_COMPLETION_INDEX", engine: "Kubernetes Indexed Job" },
   { name: "AWS_BATCH_JOB_ARRAY_INDEX", engine: "AWS Batch array job" },
   { name: "CLOUD_RUN_TASK_INDEX", engine: "Cloud Run job" },
   { name: "BATCH_TASK_INDEX", engine: "Google Batch" },
+  { name: "PBS_ARRAY_INDEX", engine: "PBS Pro / OpenPBS array job" },
+  { name: "PBS_ARRAYID", engine: "Torque array job" },
+  { name: "SGE_TASK_ID", engine: "Grid Engine array job (tasks from 1)", first: 1, unset: "undefined" },
+  { name: "LSB_JOBINDEX", engine: "LSF job array (indices from 1)", first: 1, unset: "0" },
   { name: "OMPI_COMM_WORLD_RANK", engine: "Open MPI" },
+  { name: "PMI_RANK", engine: "MPICH / Intel MPI" },
 ];
 
 export class RankEnvError extends Error {
@@ -20,6 +28,8 @@ export interface DetectedRank {
   rank: number;
   /** Where it came from: an environment variable's name, or "--rank". */
   source: string;
+  /** The variable's value, where it is not the rank itself (engines numbering tasks from 1). */
+  value?: string;
 }
 
 /** A non-negative integer written in decimal digits, or undefined. */
@@ -32,12 +42,14 @@ function parseIndex(value: string): number | undefined {
 
 /** The rank from the first engine variable that is set (non-empty), or undefined when none is. */
 export function rankFromEnv(env: Record<string, string | undefined> = process.env): DetectedRank | undefined {
-  for (const { name } of RANK_VARIABLES) {
+  for (const { name, first = 0, unset } of RANK_VARIABLES) {
     const value = env[name];
-    if (value === undefined || value === "") continue;
-    const rank = parseIndex(value);
-    if (rank === undefined) throw new RankEnvError(`${name}=${JSON.stringify(value)} is not a rank: expected a non-negative integer`);
-    return { rank, source: name };
+    if (value === undefined || value === "" || value === unset) continue;
+    const index = parseIndex(value);
+    if (index === undefined || index < first) {
+      throw new RankEnvError(`${name}=${JSON.stringify(value)} is not a rank: expected an integer from ${first}${first ? " (its first task is rank 0)" : ""}`);
+    }
+    return first ? { rank: index - first, source: name, value } : { rank: index, source: name };
   }
   return undefined;
 }
@@ -65,7 +77,7 @@ export function resolveRank(
   }
   const { ranks } = options;
   if (ranks !== undefined && found.rank >= ranks) {
-    const from = found.source === "--rank" ? `--rank ${found.rank}` : `${found.source}=${found.rank}`;
+    const from = found.source === "--rank" ? `--rank ${found.rank}` : found.value !== undefined ? `${found.source}=${found.value} (rank ${found.rank})` : `${found.source}=${found.rank}`;
     throw new RankEnvError(`${from} is out of range: the plan has ${ranks} ranks (0..${ranks - 1})`);
   }
   return found;

@@ -4,14 +4,25 @@ import { RANK_VARIABLES, RankEnvError, rankFromEnv, resolveRank } from "../../sr
 
 describe("rank from the environment", () => {
   it.each(RANK_VARIABLES.map((v) => v.name))("reads %s", (name) => {
-    expect(rankFromEnv({ [name]: "7" })).toEqual({ rank: 7, source: name });
-    expect(resolveRank(undefined, { env: { [name]: "0" }, ranks: 8 })).toEqual({ rank: 0, source: name });
+    const first = name === "SGE_TASK_ID" || name === "LSB_JOBINDEX" ? 1 : 0;
+    const value = (n: number) => (first ? { value: String(n + first) } : {});
+    expect(rankFromEnv({ [name]: String(7 + first) })).toEqual({ rank: 7, source: name, ...value(7) });
+    expect(resolveRank(undefined, { env: { [name]: String(first) }, ranks: 8 })).toEqual({ rank: 0, source: name, ...value(0) });
   });
 
-  it("covers the six engines in the documented order", () => {
+  it("covers the engines in the documented order", () => {
     expect(RANK_VARIABLES.map((v) => v.name)).toEqual([
-      "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX", "OMPI_COMM_WORLD_RANK",
+      "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX",
+      "PBS_ARRAY_INDEX", "PBS_ARRAYID", "SGE_TASK_ID", "LSB_JOBINDEX", "OMPI_COMM_WORLD_RANK", "PMI_RANK",
     ]);
+  });
+
+  it("numbers Grid Engine and LSF tasks from 1, and skips their values outside an array job", () => {
+    expect(rankFromEnv({ SGE_TASK_ID: "1" })).toEqual({ rank: 0, source: "SGE_TASK_ID", value: "1" });
+    expect(rankFromEnv({ LSB_JOBINDEX: "12" })).toEqual({ rank: 11, source: "LSB_JOBINDEX", value: "12" });
+    expect(rankFromEnv({ SGE_TASK_ID: "undefined", LSB_JOBINDEX: "0", PMI_RANK: "4" })).toEqual({ rank: 4, source: "PMI_RANK" });
+    expect(() => rankFromEnv({ LSB_JOBINDEX: "x" })).toThrow('LSB_JOBINDEX="x" is not a rank: expected an integer from 1 (its first task is rank 0)');
+    expect(() => resolveRank(undefined, { env: { SGE_TASK_ID: "9" }, ranks: 8 })).toThrow("SGE_TASK_ID=9 (rank 8) is out of range: the plan has 8 ranks (0..7)");
   });
 
   it("takes the first variable set, ignoring empty ones", () => {
