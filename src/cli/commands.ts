@@ -186,7 +186,7 @@ On success the rank's completion record is written last; 'xpartition status' rea
     const recorded = await readPlan(kv, store!);
     if (!recorded) throw new PlanError(`${store} has no recorded plan (/.xpartition/plan.json): initialise it with 'xpartition init'`);
     checkPlan(recorded, asked, store!);
-    const { rank, source } = resolveRank(v.rank as string | undefined, { ranks: recorded.ranks, env: io.env });
+    const { rank, source, value } = resolveRank(v.rank as string | undefined, { ranks: recorded.ranks, env: io.env });
     const ds = await loadDataset(mod!, v, io);
     const t0 = performance.now();
     const record = (await writePartition(ds, path, {
@@ -195,7 +195,7 @@ On success the rank's completion record is written last; 'xpartition status' rea
     })) as unknown as Record<string, unknown> | undefined;
     const s = (performance.now() - t0) / 1000;
     const chunks = Number(record?.chunks ?? 0), bytesIn = Number(record?.bytesIn ?? 0), bytesOut = Number(record?.bytesOut ?? 0);
-    const src = source === "--rank" ? "" : ` (from ${source})`;
+    const src = source === "--rank" ? "" : ` (from ${source}${value !== undefined ? `=${value}` : ""})`;
     io.out.write(
       chunks
         ? `rank ${rank}/${recorded.ranks}${src}: ${chunks} chunks, ${formatBytes(bytesIn)} in, ${formatBytes(bytesOut)} out, ${s.toFixed(2)} s, ${(bytesIn / 1e6 / Math.max(s, 1e-9)).toFixed(1)} MB/s\n`

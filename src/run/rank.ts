@@ -47,7 +47,8 @@ export function rankFromEnv(env: Record<string, string | undefined> = process.en
     if (value === undefined || value === "" || value === unset) continue;
     const index = parseIndex(value);
     if (index === undefined || index < first) {
-      throw new RankEnvError(`${name}=${JSON.stringify(value)} is not a rank: expected an integer from ${first}${first ? " (its first task is rank 0)" : ""}`);
+      const want = first ? `an integer from ${first} (its first task is rank 0)` : "a non-negative integer";
+      throw new RankEnvError(`${name}=${JSON.stringify(value)} is not a rank: expected ${want}`);
     }
     return first ? { rank: index - first, source: name, value } : { rank: index, source: name };
   }

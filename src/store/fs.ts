@@ -6,7 +6,7 @@ import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { THREAD_MAX_BYTES, threadWrite, type IoWrite } from "./io-thread.js";
+import { THREAD_MAX_BYTES, closeWriterThread, threadWrite, type IoWrite } from "./io-thread.js";
 import { StoreError, type Store } from "./types.js";
 
 /** Suffix of temporary files; `list` never reports them. */
@@ -35,6 +35,14 @@ export class FileSystemStore implements Store {
     this.root = resolve(typeof root === "string" && !root.startsWith("file:") ? root : fileURLToPath(root));
     this.durable = options.durable ?? false;
     this.ioThread = options.ioThread ?? true;
+  }
+
+  /**
+   * Stop the writer thread that this thread's filesystem stores share. Writes still pending on it fail; the
+   * next write starts a new one. Never needed to exit: an idle writer thread does not keep a process alive.
+   */
+  static closeWriterThread(): Promise<void> {
+    return closeWriterThread();
   }
 
   /** The file of an absolute key; rejects keys that could escape the root. */

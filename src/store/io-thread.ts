@@ -84,6 +84,17 @@ class IoThread {
     });
   }
 
+  /** Stop the thread: writes still pending fail; the next write starts a new thread. */
+  async close(): Promise<void> {
+    const w = this.w;
+    if (!w) return;
+    this.w = undefined;
+    const e = new Error("the filesystem store's writer thread was closed with this write pending");
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    await w.terminate();
+  }
+
   private worker(): Worker {
     if (this.w) return this.w;
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(SOURCE)}`));
@@ -151,6 +162,11 @@ let shared: IoThread | undefined;
  * one write call per value costs little next to its bytes, and which needs no copy of them.
  */
 export const THREAD_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Stop the shared writer thread, if any (see IoThread.close). */
+export function closeWriterThread(): Promise<void> {
+  return shared?.close() ?? Promise.resolve();
+}
 
 /** Run one write on the shared writer thread. */
 export function threadWrite(req: IoWrite): Promise<void> {

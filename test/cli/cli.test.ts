@@ -56,7 +56,7 @@ describe("xpartition CLI", () => {
 
   it("write --help lists the rank variables", () => {
     const out = xp(["write", "-h"]).out;
-    for (const v of ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX", "OMPI_COMM_WORLD_RANK"]) {
+    for (const v of ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "CLOUD_RUN_TASK_INDEX", "BATCH_TASK_INDEX", "PBS_ARRAY_INDEX", "PBS_ARRAYID", "SGE_TASK_ID", "LSB_JOBINDEX", "OMPI_COMM_WORLD_RANK", "PMI_RANK"]) {
       expect(out).toContain(v);
     }
   });
@@ -96,7 +96,7 @@ describe("xpartition CLI", () => {
     const s = join(dir, "planned");
     mkdirSync(join(s, ".xpartition"), { recursive: true });
     writeFileSync(join(s, ".xpartition", "plan.json"), JSON.stringify({ ranks: 4, dims: ["time"] }));
-    fails(["write", "named.mjs", "planned"], 1, /^xpartition write: no rank: pass --rank R or run under an engine that sets one of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, CLOUD_RUN_TASK_INDEX, BATCH_TASK_INDEX, OMPI_COMM_WORLD_RANK$/m);
+    fails(["write", "named.mjs", "planned"], 1, /^xpartition write: no rank: pass --rank R or run under an engine that sets one of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, CLOUD_RUN_TASK_INDEX, BATCH_TASK_INDEX, PBS_ARRAY_INDEX, PBS_ARRAYID, SGE_TASK_ID, LSB_JOBINDEX, OMPI_COMM_WORLD_RANK, PMI_RANK$/m);
     fails(["write", "named.mjs", "planned"], 1, /SLURM_ARRAY_TASK_ID=4 is out of range: the plan has 4 ranks \(0\.\.3\)/, { SLURM_ARRAY_TASK_ID: "4" });
     fails(["write", "named.mjs", "planned"], 1, /JOB_COMPLETION_INDEX="x1" is not a rank: expected a non-negative integer/, { JOB_COMPLETION_INDEX: "x1" });
     fails(["write", "named.mjs", "planned", "--rank", "1", "--ranks", "5"], 1, /ranks 5 does not match the plan recorded in planned: 4 ranks over time/);
@@ -209,6 +209,8 @@ describe("xpartition CLI with the writer", () => {
     expect(r.out).toContain("all ranks complete");
     r = xp(["write", ds(), "s1"], { OMPI_COMM_WORLD_RANK: "1" });
     expect(r.out).toMatch(/^rank 1\/7 \(from OMPI_COMM_WORLD_RANK\)/);
+    r = xp(["write", ds(), "s1"], { SGE_TASK_ID: "3" });
+    expect(r.out).toMatch(/^rank 2\/7 \(from SGE_TASK_ID=3\)/);
   });
 
   it("a rank whose compute fails: one line, exit 1, no record; status names it", () => {

@@ -119,6 +119,26 @@ describe("the writer thread", () => {
     expect(Array.from(readFileSync(join(dir, "a", "c")))).toEqual([1]);
   });
 
+  it("fails the writes pending when it is closed, and starts anew at the next write", async () => {
+    const dir = tmp();
+    const s = new FileSystemStore(dir);
+    await s.set("/before", new Uint8Array([1]));
+    const pending = Array.from({ length: 40 }, (_, i) => s.set(`/p/${i}`, new Uint8Array(100_000).fill(i)).then(() => "written", (e: Error) => e.message));
+    await FileSystemStore.closeWriterThread();
+    const outcomes = await Promise.all(pending);
+    expect(outcomes.some((o) => /writer thread was closed/.test(o))).toBe(true); // 40 writes outlast a terminate
+    // A pending write either landed whole or left no key (its temporary file, at most).
+    for (const [i, o] of outcomes.entries()) {
+      const got = await s.get(`/p/${i}`);
+      if (o === "written") expect(got!.every((b) => b === i)).toBe(true);
+      else if (got) expect(got.length === 100_000 && got.every((b) => b === i)).toBe(true);
+    }
+    await s.set("/after", new Uint8Array([2]));
+    expect(Array.from((await s.get("/after"))!)).toEqual([2]);
+    await FileSystemStore.closeWriterThread(); // idle: nothing to fail
+    await FileSystemStore.closeWriterThread();
+  });
+
   it("takes staged bytes without a copy and gives their buffer back for reuse, until a second idle", async () => {
     const s = new FileSystemStore(tmp());
     const a = stageAlloc(1000).fill(3);
