@@ -114,7 +114,7 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
     }
   }, 120_000);
 
-  it("every kill leaves only complete files, no record, a readable store; re-running converges byte for byte", async () => {
+  it("every kill leaves only complete files, a record only with every key, a readable store; re-running converges byte for byte", async () => {
     const r = rng(20261125);
     let killedMidWrite = 0, tempsSeen = 0, cleaned = 0;
     for (let i = 0; i < KILLS; i++) {
