@@ -2,7 +2,7 @@
 // close, rename), and each step waits for a turn of this thread's event loop; while the writer encodes a chunk
 // synchronously those turns do not come, so the store's system calls mostly ran between encodes, not beside
 // them. Here one thread runs each `set` whole with synchronous calls, while this thread keeps encoding.
-// Measured on D1 (zstd level 1, zarr v3): 0.40 -> 0.34 s per write to tmpfs, 0.60-0.66 -> 0.54-0.56 s to this
+// Measured on D1 (zstd level 1, zarr v3): 0.40 -> 0.34 s per write to tmpfs, 0.60-0.68 -> 0.54-0.56 s to this
 // VM's disk (bench/README.md).
 import { Worker } from "node:worker_threads";
 
