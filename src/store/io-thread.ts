@@ -57,7 +57,7 @@ interface Reply {
  */
 class IoThread {
   private w: Worker | undefined;
-  private readonly pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  private pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
   private id = 0;
   readonly buffers = new BufferPool();
 
@@ -89,10 +89,12 @@ class IoThread {
     const w = this.w;
     if (!w) return;
     this.w = undefined;
-    const e = new Error("the filesystem store's writer thread was closed with this write pending");
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+    const pending = this.pending;
+    this.pending = new Map();
+    // Failed (and their buffers given back for reuse) only once the thread has stopped reading them.
     await w.terminate();
+    const e = new Error("the filesystem store's writer thread was closed with this write pending");
+    for (const p of pending.values()) p.reject(e);
   }
 
   private worker(): Worker {

@@ -124,7 +124,12 @@ describe("the writer thread", () => {
     const s = new FileSystemStore(dir);
     await s.set("/before", new Uint8Array([1]));
     const pending = Array.from({ length: 40 }, (_, i) => s.set(`/p/${i}`, new Uint8Array(100_000).fill(i)).then(() => "written", (e: Error) => e.message));
-    await FileSystemStore.closeWriterThread();
+    const closing = FileSystemStore.closeWriterThread();
+    // Writes issued while it closes go to a new thread, and may take the pending writes' buffers once those fail.
+    const next = Array.from({ length: 10 }, (_, i) => s.set(`/q/${i}`, new Uint8Array(100_000).fill(200 + i)));
+    await closing;
+    await Promise.all(next);
+    for (let i = 0; i < 10; i++) expect((await s.get(`/q/${i}`))!.every((b) => b === 200 + i)).toBe(true);
     const outcomes = await Promise.all(pending);
     expect(outcomes.some((o) => /writer thread was closed/.test(o))).toBe(true); // 40 writes outlast a terminate
     // A pending write either landed whole or left no key (its temporary file, at most).
