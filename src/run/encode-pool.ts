@@ -239,7 +239,8 @@ export class RankOffload implements BlockOffload {
           ctx.tally.addHashed(raw, bytes.length, hash);
           ctx.tally.encodeSeconds += seconds;
           ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: bytes.length });
-          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes), bytes.length)).catch((err) => {
+          // The bytes came from an encode thread, transferred: nothing else holds them.
+          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes, true), bytes.length)).catch((err) => {
             this.error ??= err;
           });
         },

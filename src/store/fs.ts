@@ -95,19 +95,17 @@ export class FileSystemStore implements Store {
     }
   }
 
-  async set(key: string, value: Uint8Array): Promise<void> {
+  /**
+   * Write `value` under `key`. `options.owned`: the caller gives `value`'s buffer away (the writer does, for
+   * chunks that its encode threads sent it): the writer thread then takes it without a copy, detaching it.
+   */
+  async set(key: string, value: Uint8Array, options: { owned?: boolean } = {}): Promise<void> {
     const file = this.path(key);
     const dir = dirname(file);
     const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
     const write = this.ioThread && value.byteLength <= THREAD_MAX_BYTES ? threadWrite : promiseWrite;
-    const req: IoWrite = { dir, mkdir: !this.made.has(dir), tmp, file, bytes: value, durable: this.durable };
-    try {
-      await write(req);
-    } catch (e) {
-      // The directory was known to exist, and something removed it since: make it again, once.
-      if (req.mkdir || !isMissing(e)) throw e;
-      await write({ ...req, mkdir: true });
-    }
+    const req: IoWrite = { dir, mkdir: !this.made.has(dir), tmp, file, bytes: value, durable: this.durable, owned: options.owned };
+    await write(req);
     this.made.add(dir);
   }
 
@@ -183,7 +181,12 @@ function isMissing(e: unknown): boolean {
 /** A `set` through node:fs/promises (`ioThread: false`): the same steps as the writer thread's. */
 async function promiseWrite({ dir, mkdir: make, tmp, file, bytes, durable }: IoWrite): Promise<void> {
   if (make) await mkdir(dir, { recursive: true });
-  const fh = await open(tmp, "w");
+  const fh = await open(tmp, "w").catch(async (e) => {
+    // The directory was known to exist, and something removed it since: make it again.
+    if (make || !isMissing(e)) throw e;
+    await mkdir(dir, { recursive: true });
+    return open(tmp, "w");
+  });
   try {
     // One write call per chunk (FileHandle.writeFile splits into 512 KiB writes).
     let off = 0;

@@ -38,8 +38,10 @@ export class StoreOps {
     return v ?? undefined;
   }
 
-  async set(key: string, value: Uint8Array): Promise<void> {
-    await this.store.set(key, value);
+  /** `owned`: the caller gives `value`'s buffer away; a FileSystemStore may then take it without a copy. */
+  async set(key: string, value: Uint8Array, owned = false): Promise<void> {
+    if (owned && this.store instanceof FileSystemStore) await this.store.set(key, value, { owned });
+    else await this.store.set(key, value);
   }
 
   async delete(key: string): Promise<void> {

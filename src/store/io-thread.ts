@@ -14,6 +14,11 @@ export interface IoWrite {
   file: string;
   bytes: Uint8Array;
   durable: boolean;
+  /**
+   * The caller gives its buffer away (its bytes span a whole, non-shared ArrayBuffer that it will not touch
+   * again): it crosses to the thread and back without a copy, and is detached here meanwhile.
+   */
+  owned?: boolean;
 }
 
 // The thread's code, as a data: URL module so that it runs the same from src/ (vitest), dist/ and Deno. Every
@@ -26,7 +31,14 @@ parentPort.on("message", (m) => {
   let fd = -1;
   try {
     if (m.mkdir) mkdirSync(m.dir, { recursive: true });
-    fd = openSync(m.tmp, "w");
+    try {
+      fd = openSync(m.tmp, "w");
+    } catch (e) {
+      // The directory was known to exist, and something removed it since: make it again.
+      if (e.code !== "ENOENT" || m.mkdir) throw e;
+      mkdirSync(m.dir, { recursive: true });
+      fd = openSync(m.tmp, "w");
+    }
     const v = new Uint8Array(m.buf, m.off, m.len);
     let at = 0;
     while (at < v.length) at += writeSync(fd, v, at, v.length - at, at);
@@ -38,11 +50,12 @@ parentPort.on("message", (m) => {
       const d = openSync(m.dir, "r");
       try { fsyncSync(d); } catch (e) { if (e.code !== "EISDIR" && e.code !== "EINVAL") throw e; } finally { closeSync(d); }
     }
-    parentPort.postMessage({ id: m.id });
+    // An owned buffer goes back, so that its memory is freed by the thread that made it.
+    parentPort.postMessage({ id: m.id }, m.owned ? [m.buf] : []);
   } catch (e) {
     if (fd >= 0) try { closeSync(fd); } catch {}
     try { unlinkSync(m.tmp); } catch {}
-    parentPort.postMessage({ id: m.id, error: { message: String(e && e.message || e), code: e && e.code, syscall: e && e.syscall, path: e && e.path } });
+    parentPort.postMessage({ id: m.id, error: { message: String(e && e.message || e), code: e && e.code, syscall: e && e.syscall, path: e && e.path } }, m.owned ? [m.buf] : []);
   }
 });`;
 
@@ -67,9 +80,10 @@ class IoThread {
     // into WASM memory would clone all of it). Other bytes are copied once into a buffer kept for reuse: a
     // fresh one per write cost more in page faults than the thread saved.
     let { bytes } = req;
+    const owned = req.owned === true && !(bytes.buffer instanceof SharedArrayBuffer) && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     let lent: SharedArrayBuffer | undefined = staged.has(bytes.buffer) ? (bytes.buffer as SharedArrayBuffer) : undefined;
     if (lent) staged.delete(lent);
-    else if (!(bytes.buffer instanceof SharedArrayBuffer)) {
+    else if (!owned && !(bytes.buffer instanceof SharedArrayBuffer)) {
       lent = this.buffers.take(bytes.byteLength);
       const s = new Uint8Array(lent, 0, bytes.byteLength);
       s.set(bytes);
@@ -80,7 +94,8 @@ class IoThread {
       const done = () => { if (lent) this.buffers.give(lent); };
       this.pending.set(id, { resolve: () => { done(); resolve(); }, reject: (e) => { done(); reject(e); } });
       if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, dir: req.dir, mkdir: req.mkdir, tmp: req.tmp, file: req.file, durable: req.durable, buf: bytes.buffer, off: bytes.byteOffset, len: bytes.byteLength });
+      const msg = { id, dir: req.dir, mkdir: req.mkdir, tmp: req.tmp, file: req.file, durable: req.durable, owned, buf: bytes.buffer, off: bytes.byteOffset, len: bytes.byteLength };
+      w.postMessage(msg, owned ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 

@@ -1,7 +1,10 @@
 // `concurrency` inside one rank: slicing and encoding on worker threads give byte-identical stores (edge chunks,
 // several blocks, v2 and v3, span and async codecs, collected writes); failures name the variable and region.
 import { describe, expect, it } from "vitest";
-import { Dataset, lazy, initializeStore, writePartition, d1Dataset, type CompletionRecord } from "xpartition";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Dataset, lazy, initializeStore, writePartition, d1Dataset, FileSystemStore, type CompletionRecord } from "xpartition";
 
 function dataset(fail?: number): Dataset {
   const make = (dtype: "float32" | "int16" | "float64", scale: number) =>
@@ -69,6 +72,21 @@ describe("concurrency (encode threads inside a rank)", () => {
     const rb = await writePartition(ds, b, { ranks: 1, dims: ["time"], rank: 0, concurrency: 2, onChunk: () => chunks++ });
     expect(chunks).toBe(24);
     expect(strip(rb)).toEqual(strip(ra));
+    same(a, b);
+  });
+
+  it("D1 (time 16) to a filesystem store: the same files as one thread writes to a Map", async () => {
+    const ds = d1Dataset({ time: 16 });
+    const a = new Map<string, Uint8Array>();
+    const dir = mkdtempSync(join(tmpdir(), "xp-conc-fs-"));
+    await initializeStore(ds, a);
+    await initializeStore(ds, dir);
+    const ra = await writePartition(ds, a, { ranks: 1, dims: ["time"], rank: 0 });
+    const rb = await writePartition(ds, dir, { ranks: 1, dims: ["time"], rank: 0, concurrency: 2 });
+    expect(strip(rb)).toEqual(strip(ra));
+    const fs = new FileSystemStore(dir);
+    const b = new Map<string, Uint8Array>();
+    for (const k of await fs.list()) b.set(k, (await fs.get(k))!);
     same(a, b);
   });
 

@@ -144,6 +144,23 @@ describe("the writer thread", () => {
     await FileSystemStore.closeWriterThread();
   });
 
+  it("takes an owned buffer without a copy (detaching it), and copies what is not a whole buffer", async () => {
+    const s = new FileSystemStore(tmp());
+    const whole = new Uint8Array(50_000).fill(5);
+    await s.set("/o", whole, { owned: true });
+    expect(whole.byteLength).toBe(0); // given away
+    expect((await s.get("/o"))!.every((b) => b === 5) && (await s.get("/o"))!.length === 50_000).toBe(true);
+    const big = new Uint8Array(100).fill(6);
+    const part = big.subarray(10, 20);
+    await s.set("/p", part, { owned: true }); // a view into a larger buffer: copied, the buffer stays
+    expect(big.byteLength).toBe(100);
+    expect(Array.from((await s.get("/p"))!)).toEqual(Array(10).fill(6));
+    const plain = new FileSystemStore(tmp(), { ioThread: false });
+    const kept = new Uint8Array(10).fill(7);
+    await plain.set("/k", kept, { owned: true }); // fs/promises: nothing to give away
+    expect(kept.byteLength).toBe(10);
+  });
+
   it("takes staged bytes without a copy and gives their buffer back for reuse, until a second idle", async () => {
     const s = new FileSystemStore(tmp());
     const a = stageAlloc(1000).fill(3);
