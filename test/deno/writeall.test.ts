@@ -56,3 +56,22 @@ Deno.test("the CLI under Deno: run then status", async () => {
   if (s.code !== 0 || !out.includes("all ranks complete")) throw new Error(out);
   await Deno.remove(store, { recursive: true });
 });
+
+Deno.test("concurrency 2 to a filesystem store under Deno (chunks handed to the writer thread by transfer) equals one thread to a Map", async () => {
+  const { d1Dataset, initializeStore, writePartition, FileSystemStore } = await import("xpartition");
+  const ds = d1Dataset({ time: 8 });
+  const a = new Map<string, Uint8Array>();
+  const dir = await Deno.makeTempDir({ prefix: "xp-deno-conc-" });
+  await initializeStore(ds, a);
+  await initializeStore(ds, dir);
+  const ra = await writePartition(ds, a, { ranks: 1, dims: ["time"], rank: 0 });
+  const rb = await writePartition(ds, dir, { ranks: 1, dims: ["time"], rank: 0, concurrency: 2 });
+  if (ra.digest !== rb.digest || ra.chunks !== rb.chunks) throw new Error("digests differ");
+  const fs = new FileSystemStore(dir);
+  for (const [k, v] of a) {
+    if (k.startsWith("/.xpartition/ranks/")) continue;
+    const w = await fs.get(k);
+    if (!w || w.length !== v.length || w.some((x, i) => x !== v[i])) throw new Error(`key ${k} differs`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
