@@ -95,7 +95,15 @@ class IoThread {
       this.pending.set(id, { resolve: () => { done(); resolve(); }, reject: (e) => { done(); reject(e); } });
       if (this.pending.size === 1) w.ref();
       const msg = { id, dir: req.dir, mkdir: req.mkdir, tmp: req.tmp, file: req.file, durable: req.durable, owned, buf: bytes.buffer, off: bytes.byteOffset, len: bytes.byteLength };
-      w.postMessage(msg, owned ? [bytes.buffer as ArrayBuffer] : []);
+      try {
+        w.postMessage(msg, owned ? [bytes.buffer as ArrayBuffer] : []);
+      } catch (e) {
+        // Not sent (an "owned" buffer that cannot be transferred, such as WASM memory's): no write is pending.
+        this.pending.delete(id);
+        if (this.pending.size === 0) w.unref();
+        done();
+        throw e;
+      }
     });
   }
 

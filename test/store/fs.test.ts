@@ -155,6 +155,14 @@ describe("the writer thread", () => {
     await s.set("/p", part, { owned: true }); // a view into a larger buffer: copied, the buffer stays
     expect(big.byteLength).toBe(100);
     expect(Array.from((await s.get("/p"))!)).toEqual(Array(10).fill(6));
+    // WASM memory cannot be given away: it is written all the same and stays usable (or, where the runtime
+    // refuses the transfer, the write fails at once and leaves nothing pending).
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    new Uint8Array(mem.buffer).fill(9);
+    const r = await s.set("/w", new Uint8Array(mem.buffer), { owned: true }).then(() => "written", () => "refused");
+    expect(mem.buffer.byteLength).toBe(65536);
+    if (r === "written") expect((await s.get("/w"))!.every((b) => b === 9)).toBe(true);
+    await s.set("/after", new Uint8Array([1]));
     const plain = new FileSystemStore(tmp(), { ioThread: false });
     const kept = new Uint8Array(10).fill(7);
     await plain.set("/k", kept, { owned: true }); // fs/promises: nothing to give away
