@@ -1,9 +1,9 @@
 // Writer benchmark: the whole D1 dataset (96 x 6 x 256 x 256, float32 temp and wind, 302 MB) written in one
 // process, no workers, by our writer (one rank) and by zarrita.js `zarr.set`, with the same codec (Blosc lz4,
 // clevel 5, byte shuffle, typesize 4; and zstd level 1, issue 5's end-to-end target; zarr v3), side by side:
-// to an in-memory Map, to tmpfs and to the disk (a FileSystemStore on each; see `kinds`). D1 is generated once
-// beforehand; our compute functions copy from it and zarrita gets the same arrays, so both sides measure the
-// writer, not the generator.
+// to an in-memory Map, to tmpfs and to the disk (the same default FileSystemStore for both sides). D1 is
+// generated once beforehand; our compute functions copy from it and zarrita gets the same arrays, so both sides
+// measure the writer, not the generator.
 // Run: `flock /tmp/xp-bench.lock npm run bench -- writer`.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -82,14 +82,10 @@ const tmpfs = (() => {
     return undefined;
   }
 })();
-// Who runs on which store. On a filesystem zarrita is given the kind of FileSystemStore that is faster for
-// it: fs/promises (libuv's pool of four runs its many concurrent sets side by side; the writer thread, our
-// default, took it from 1.28 to 1.47 s on D1 zstd). BENCH_ZARRITA_THREAD=1 times it on both.
-const onFs = (base) => [
-  ["xpartition", ours, fsStore(base, {})],
-  ["zarrita (fs/promises)", zarrita, fsStore(base, { ioThread: false })],
-  ...(process.env.BENCH_ZARRITA_THREAD ? [["zarrita (writer thread)", zarrita, fsStore(base, {})]] : []),
-];
+// Both sides write through the same default FileSystemStore. Its writer thread takes at most 8 writes
+// waiting and sends the rest through fs/promises, so zarrita's many writes at once run as they would on
+// fs/promises alone (1.15 vs 1.14 s, D1 zstd to the disk).
+const onFs = (base) => [["xpartition", ours, fsStore(base, {})], ["zarrita", zarrita, fsStore(base, {})]];
 const kinds = {
   memory: [["xpartition", ours, () => ({ store: new Map(), done() {} })], ["zarrita", zarrita, () => ({ store: new Map(), done() {} })]],
   ...(tmpfs ? { tmpfs: onFs(tmpfs) } : {}),
@@ -117,15 +113,13 @@ for (const [codecName, codec] of Object.entries(CODECS)) {
         await new Promise((res) => setTimeout(res, 200));
       }
     }
-    const ox = median(times.xpartition);
-    const peers = entrants.slice(1).map(([who]) => [who, median(times[who])]).sort((x, y) => x[1] - y[1]);
-    const [bestWho, oz] = peers[0];
+    const ox = median(times.xpartition), oz = median(times.zarrita);
     rows.push({ codecName, kind, ox, oz });
-    const sx = sizes.xpartition, sz = sizes[bestWho];
+    const sx = sizes.xpartition, sz = sizes.zarrita;
     console.log(
       `  ${kind.padEnd(10)} xpartition ${ox.toFixed(2)} s (${(MB / ox).toFixed(0)} MB/s, store ${(sx / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sx).toFixed(3)})` +
-        ` | ${bestWho.replace("zarrita", "zarrita zarr.set")} ${oz.toFixed(2)} s (${(MB / oz).toFixed(0)} MB/s, store ${(sz / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sz).toFixed(3)})` +
-        ` | speedup ${(oz / ox).toFixed(2)}x` + (peers.length > 1 ? ` (zarrita: ${peers.map(([w, t]) => `${w.replace("zarrita ", "")} ${t.toFixed(2)} s`).join(", ")})` : ""),
+        ` | zarrita zarr.set ${oz.toFixed(2)} s (${(MB / oz).toFixed(0)} MB/s, store ${(sz / 1e6).toFixed(1)} MB, ratio ${(MB * 1e6 / sz).toFixed(3)})` +
+        ` | speedup ${(oz / ox).toFixed(2)}x`,
     );
   }
 }

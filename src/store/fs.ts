@@ -6,7 +6,7 @@ import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { THREAD_MAX_BYTES, closeWriterThread, threadWrite, type IoWrite } from "./io-thread.js";
+import { THREAD_MAX_BYTES, THREAD_QUEUE, closeWriterThread, isStaged, threadPending, threadWrite, type IoWrite } from "./io-thread.js";
 import { StoreError, type Store } from "./types.js";
 
 /** Suffix of temporary files; `list` never reports them. */
@@ -103,7 +103,8 @@ export class FileSystemStore implements Store {
     const file = this.path(key);
     const dir = dirname(file);
     const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
-    const write = this.ioThread && value.byteLength <= THREAD_MAX_BYTES ? threadWrite : promiseWrite;
+    const toThread = this.ioThread && value.byteLength <= THREAD_MAX_BYTES && (threadPending() < THREAD_QUEUE || isStaged(value));
+    const write = toThread ? threadWrite : promiseWrite;
     const req: IoWrite = { dir, mkdir: !this.made.has(dir), tmp, file, bytes: value, durable: this.durable, owned: options.owned };
     await write(req);
     this.made.add(dir);
