@@ -84,10 +84,10 @@ class IoThread {
     // into WASM memory would clone all of it). Other bytes are copied once into a buffer kept for reuse: a
     // fresh one per write cost more in page faults than the thread saved.
     let { bytes } = req;
-    const owned = req.owned === true && !(bytes.buffer instanceof SharedArrayBuffer) && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    let lent: SharedArrayBuffer | undefined = staged.has(bytes.buffer) ? (bytes.buffer as SharedArrayBuffer) : undefined;
-    if (lent) staged.delete(lent);
-    else if (!owned && !(bytes.buffer instanceof SharedArrayBuffer)) {
+    const shared = bytes.buffer instanceof SharedArrayBuffer;
+    const owned = req.owned === true && !shared && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    let lent = staged.delete(bytes.buffer) ? (bytes.buffer as SharedArrayBuffer) : undefined;
+    if (!lent && !owned && !shared) {
       lent = this.buffers.take(bytes.byteLength);
       const s = new Uint8Array(lent, 0, bytes.byteLength);
       s.set(bytes);
@@ -115,13 +115,19 @@ class IoThread {
   async close(): Promise<void> {
     const w = this.w;
     if (!w) return;
-    this.w = undefined;
-    const pending = this.pending;
-    this.pending = new Map();
+    const pending = this.detach();
     // Failed (and their buffers given back for reuse) only once the thread has stopped reading them.
     await w.terminate();
     const e = new Error("the filesystem store's writer thread was closed with this write pending");
     for (const p of pending.values()) p.reject(e);
+  }
+
+  /** Forget the current thread; returns its pending writes (the next write starts a new thread). */
+  private detach(): Map<number, { resolve(): void; reject(e: Error): void }> {
+    const pending = this.pending;
+    this.w = undefined;
+    this.pending = new Map();
+    return pending;
   }
 
   private worker(): Worker {
@@ -137,10 +143,8 @@ class IoThread {
       p.reject(Object.assign(new Error(m.error.message), { code: m.error.code, syscall: m.error.syscall, path: m.error.path }));
     });
     const fail = (e: Error) => {
-      if (this.w !== w) return;
-      this.w = undefined;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
+      if (this.w !== w) return; // already closed or replaced
+      for (const p of this.detach().values()) p.reject(e);
     };
     w.on("error", fail);
     w.on("exit", (code) => fail(new Error(`the filesystem store's writer thread exited with code ${code}`)));
