@@ -1,12 +1,13 @@
 // A filesystem store: one file per key under a root directory. Every `set` is atomic per key (a temporary file
 // in the same directory, then rename), so a killed writer leaves each key absent, old, or new and complete —
 // never torn. With `durable`, the file is fsynced before the rename and the directory after it. Writes run on
-// a writer thread (./io-thread.ts) unless `ioThread: false`.
-import { lstat, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
+// a writer thread (./io-thread.ts) unless `ioThread: false`. Writes create a key's missing directories but
+// never the root: a root removed under a writer fails its writes (only `createRoot`, i.e. init, makes it).
+import { link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { THREAD_MAX_BYTES, THREAD_QUEUE, closeWriterThread, isStaged, threadPending, threadWrite, type IoWrite } from "./io-thread.js";
+import { ROOT_GONE, THREAD_MAX_BYTES, THREAD_QUEUE, closeWriterThread, isStaged, threadPending, threadWrite, type IoWrite } from "./io-thread.js";
 import { StoreError, type Store } from "./types.js";
 
 /** Suffix of temporary files; `list` never reports them. */
@@ -29,7 +30,6 @@ export class FileSystemStore implements Store {
   readonly root: string;
   durable: boolean;
   readonly ioThread: boolean;
-  private readonly made = new Set<string>();
 
   constructor(root: string | URL, options: FileSystemStoreOptions = {}) {
     this.root = resolve(typeof root === "string" && !root.startsWith("file:") ? root : fileURLToPath(root));
@@ -102,12 +102,45 @@ export class FileSystemStore implements Store {
   async set(key: string, value: Uint8Array, options: { owned?: boolean } = {}): Promise<void> {
     const file = this.path(key);
     const dir = dirname(file);
-    const tmp = `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
     const toThread = this.ioThread && value.byteLength <= THREAD_MAX_BYTES && (threadPending() < THREAD_QUEUE || isStaged(value));
     const write = toThread ? threadWrite : promiseWrite;
-    const req: IoWrite = { dir, mkdir: !this.made.has(dir), tmp, file, bytes: value, durable: this.durable, owned: options.owned };
-    await write(req);
-    this.made.add(dir);
+    const req: IoWrite = { root: this.root, dir, tmp: this.tmpName(file, dir), file, bytes: value, durable: this.durable, owned: options.owned };
+    await write(req).catch((e) => {
+      throw (e as { code?: string }).code === ROOT_GONE ? rootGone(this.root) : e;
+    });
+  }
+
+  /**
+   * Write `value` under `key` only if the key does not exist: true when this call created it, false when it
+   * existed. Atomic across processes and complete (never a torn value): the bytes go to a temporary file in the
+   * key's directory, then `link` gives it the key's name, which fails if that name exists.
+   */
+  async setIfAbsent(key: string, value: Uint8Array): Promise<boolean> {
+    const file = this.path(key);
+    const dir = dirname(file);
+    const tmp = this.tmpName(file, dir);
+    await writeTemporary(this.root, dir, tmp, value, this.durable);
+    try {
+      await link(tmp, file);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "EEXIST") return false;
+      throw e;
+    } finally {
+      await unlink(tmp).catch(() => {});
+    }
+    if (this.durable) await syncDir(dir);
+    return true;
+  }
+
+  /** Create the store's root directory (and its parents) if missing: initialising a store does, nothing else. */
+  async createRoot(): Promise<void> {
+    const made = await mkdir(this.root, { recursive: true });
+    if (made && this.durable) await syncDir(dirname(made));
+  }
+
+  private tmpName(file: string, dir: string): string {
+    return `${dir}/.${file.slice(dir.length + 1)}.${process.pid}.${tag}.${counter++}${TMP}`;
   }
 
   async delete(key: string): Promise<void> {
@@ -149,11 +182,17 @@ export class FileSystemStore implements Store {
     return { files: files.sort(), bytes };
   }
 
-  /** Remove everything under `prefix` (a directory), for replacing a store. */
+  /** Remove everything under `prefix` (a directory), for replacing a store; "/" empties the root but keeps it. */
   async deletePrefix(prefix: string): Promise<void> {
-    const p = prefix === "/" ? this.root : this.path(prefix.replace(/\/+$/, ""));
-    await rm(p, { recursive: true, force: true });
-    this.made.clear();
+    if (prefix !== "/") return rm(this.path(prefix.replace(/\/+$/, "")), { recursive: true, force: true });
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw e;
+    }
+    for (const n of names) await rm(join(this.root, n), { recursive: true, force: true });
   }
 }
 
@@ -179,14 +218,43 @@ function isMissing(e: unknown): boolean {
   return code === "ENOENT" || code === "NotFound";
 }
 
-/** A `set` through node:fs/promises (`ioThread: false`): the same steps as the writer thread's. */
-async function promiseWrite({ dir, mkdir: make, tmp, file, bytes, durable }: IoWrite): Promise<void> {
-  if (make) await mkdir(dir, { recursive: true });
-  const fh = await open(tmp, "w").catch(async (e) => {
-    // The directory was known to exist, and something removed it since: make it again.
-    if (make || !isMissing(e)) throw e;
-    await mkdir(dir, { recursive: true });
-    return open(tmp, "w");
+/** The store root is gone: a write never makes it again (a removed store stays removed). */
+export function rootGone(root: string): StoreError {
+  return new StoreError(`store root ${root} no longer exists: was it removed? (a write never re-creates it; initialise the store again)`);
+}
+
+/**
+ * Make `dir` and its missing parents, but never `root` itself: mkdir one level at a time from the deepest,
+ * so that a root removed meanwhile is found (ENOENT at its first level) rather than re-created.
+ */
+async function makeDirBelow(root: string, dir: string): Promise<void> {
+  if (dir === root || dir.length <= root.length) {
+    const st = await stat(root).catch((e) => {
+      if (isMissing(e)) throw rootGone(root);
+      throw e;
+    });
+    if (!st.isDirectory()) throw new StoreError(`store root ${root} is not a directory`);
+    return;
+  }
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "EEXIST") return;
+    if (!isMissing(e)) throw e;
+    await makeDirBelow(root, dirname(dir));
+    await mkdir(dir).catch((e2) => {
+      if ((e2 as { code?: string }).code !== "EEXIST") throw e2;
+    });
+  }
+}
+
+/** `bytes` into a new file `tmp` (exclusive create) in `dir`, made below `root` if missing; fsynced if durable. */
+async function writeTemporary(root: string, dir: string, tmp: string, bytes: Uint8Array, durable: boolean): Promise<void> {
+  const fh = await open(tmp, "wx").catch(async (e) => {
+    if (!isMissing(e)) throw e;
+    await makeDirBelow(root, dir);
+    return open(tmp, "wx");
   });
   try {
     // One write call per chunk (FileHandle.writeFile splits into 512 KiB writes).
@@ -199,6 +267,11 @@ async function promiseWrite({ dir, mkdir: make, tmp, file, bytes, durable }: IoW
     throw e;
   }
   await fh.close();
+}
+
+/** A `set` through node:fs/promises (`ioThread: false`): the same steps as the writer thread's. */
+async function promiseWrite({ root, dir, tmp, file, bytes, durable }: IoWrite): Promise<void> {
+  await writeTemporary(root, dir, tmp, bytes, durable);
   try {
     await rename(tmp, file);
   } catch (e) {

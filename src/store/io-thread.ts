@@ -6,10 +6,11 @@
 // VM's disk (bench/README.md).
 import { Worker } from "node:worker_threads";
 
-/** One write: bytes to `tmp` in `dir` (created first when `mkdir`), then renamed over `file`. */
+/** One write: bytes to `tmp` in `dir` (its missing directories made, below `root` only), then renamed over `file`. */
 export interface IoWrite {
+  /** The store's root: never created by a write (a removed root fails the write with code ROOT_GONE). */
+  root: string;
   dir: string;
-  mkdir: boolean;
   tmp: string;
   file: string;
   bytes: Uint8Array;
@@ -21,23 +22,42 @@ export interface IoWrite {
   owned?: boolean;
 }
 
+/** The error code of a write whose store root no longer exists. */
+export const ROOT_GONE = "XP_STORE_ROOT_GONE";
+
 // The thread's code, as a data: URL module so that it runs the same from src/ (vitest), dist/ and Deno. Every
 // call is synchronous: the thread does nothing else. On failure the temporary file is removed and the error's
 // code, syscall and path come back with its message.
 const SOURCE = `
 import { parentPort } from "node:worker_threads";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+// dir and its missing parents, one level at a time from the deepest, never the root (see fs.ts makeDirBelow).
+function makeDirBelow(root, dir) {
+  if (dir === root || dir.length <= root.length) {
+    try { statSync(root); } catch (e) {
+      if (e.code === "ENOENT") throw Object.assign(new Error("store root gone"), { code: ${JSON.stringify(ROOT_GONE)} });
+      throw e;
+    }
+    return;
+  }
+  try { mkdirSync(dir); } catch (e) {
+    if (e.code === "EEXIST") return;
+    if (e.code !== "ENOENT") throw e;
+    makeDirBelow(root, dirname(dir));
+    try { mkdirSync(dir); } catch (e2) { if (e2.code !== "EEXIST") throw e2; }
+  }
+}
 parentPort.on("message", (m) => {
   let fd = -1;
   try {
-    if (m.mkdir) mkdirSync(m.dir, { recursive: true });
     try {
-      fd = openSync(m.tmp, "w");
+      fd = openSync(m.tmp, "wx");
     } catch (e) {
-      // The directory was known to exist, and something removed it since: make it again.
-      if (e.code !== "ENOENT" || m.mkdir) throw e;
-      mkdirSync(m.dir, { recursive: true });
-      fd = openSync(m.tmp, "w");
+      // A new directory (or one removed since): make it, below the root only.
+      if (e.code !== "ENOENT") throw e;
+      makeDirBelow(m.root, m.dir);
+      fd = openSync(m.tmp, "wx");
     }
     const v = new Uint8Array(m.buf, m.off, m.len);
     let at = 0;
@@ -98,7 +118,7 @@ class IoThread {
       const done = () => { if (lent) this.buffers.give(lent); };
       this.pending.set(id, { resolve: () => { done(); resolve(); }, reject: (e) => { done(); reject(e); } });
       if (this.pending.size === 1) w.ref();
-      const msg = { id, dir: req.dir, mkdir: req.mkdir, tmp: req.tmp, file: req.file, durable: req.durable, owned, buf: bytes.buffer, off: bytes.byteOffset, len: bytes.byteLength };
+      const msg = { id, root: req.root, dir: req.dir, tmp: req.tmp, file: req.file, durable: req.durable, owned, buf: bytes.buffer, off: bytes.byteOffset, len: bytes.byteLength };
       try {
         w.postMessage(msg, owned ? [bytes.buffer as ArrayBuffer] : []);
       } catch (e) {

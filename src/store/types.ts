@@ -1,5 +1,6 @@
-// The store shape the writer accepts: zarrita's (`get`, `set`, optional `delete`, `list`), keys being absolute
-// paths such as `/zarr.json`, `/temp/.zarray`, `/temp/c/0/0`. A plain `Map<string, Uint8Array>` is one.
+// The store shape the writer accepts: zarrita's (`get`, `set`, optional `delete`, `list`, `getRange`), keys
+// being absolute paths such as `/zarr.json`, `/temp/.zarray`, `/temp/c/0/0`. A plain `Map<string, Uint8Array>`
+// is one.
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -10,6 +11,15 @@ export interface Store {
   delete?(key: string): MaybePromise<unknown>;
   /** Every key under `prefix` (an absolute path ending in "/", or "/" for all). Needed for mode "w". */
   list?(prefix?: string): MaybePromise<Iterable<string> | AsyncIterable<string>>;
+  /** Part of a key's bytes, as zarrita reads it (undefined: no such key). */
+  getRange?(key: string, range: { offset: number; length: number } | { suffixLength: number }): MaybePromise<Uint8Array | undefined>;
+  /**
+   * Write a key only if it does not exist, atomically across processes: true when this call created it,
+   * false when it existed. The init claim (`/.xpartition/init.json`) needs it.
+   */
+  setIfAbsent?(key: string, value: Uint8Array): MaybePromise<boolean>;
+  /** Make the store itself exist (a filesystem store's root directory); only initialising a store calls it. */
+  createRoot?(): MaybePromise<void>;
 }
 
 /** A store operation is unsupported by the given store, or a key is malformed. Raised before anything is written. */
