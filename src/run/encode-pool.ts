@@ -11,7 +11,7 @@ import type { TypedArray } from "../kernels/arena.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
 import type { EngineContext, BlockOffload } from "../write/chunks.js";
-import { fmtRegion } from "../write/chunks.js";
+import { fmtRegion, normalizeBool } from "../write/chunks.js";
 import { PartitionWriteError } from "../write/errors.js";
 import { computeRegion, type VariablePlan } from "../write/plan.js";
 import type { EncodeReply, UnitMessage, VariableMessage } from "./encode-worker.js";
@@ -181,6 +181,7 @@ export class RankOffload implements BlockOffload {
     const out = new (info.ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => TypedArray)(slot.sab, 0, n);
     const res = await computeRegion(v, block, out, cache);
     if (res !== out) new Uint8Array(slot.sab, 0, res.byteLength).set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength));
+    if (info.kind === "b") normalizeBool(new Uint8Array(slot.sab, 0, n)); // as on the calling thread's path
     ctx.tally.computeSeconds += (performance.now() - t0) / 1000;
 
     // Work units. Long rows (>= 4 KiB contiguous per chunk): a few chunks each, gathered by the thread straight

@@ -139,6 +139,15 @@ export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, w
   return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc };
 }
 
+/**
+ * bool is stored as bytes 0/1 (NumPy's and zarr's): any other byte a compute left is written as 1. Done in
+ * place, after the compute's output was copied into writer memory (never in the caller's own array), on both
+ * the calling thread's path and the encode threads' (src/run/encode-pool.ts).
+ */
+export function normalizeBool(a: Uint8Array): void {
+  for (let i = 0; i < a.length; i++) if (a[i]! > 1) a[i] = 1;
+}
+
 /** Compute `block` of `v` into WASM memory; returns the pointer (inside the arena, above the caller's mark). */
 async function computeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const { k } = ctx;
@@ -156,6 +165,7 @@ async function computeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRan
   if (!(res.buffer === k.memory.buffer && res.byteOffset === ptr)) {
     k.u8.set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength), ptr);
   }
+  if (info.kind === "b") normalizeBool(k.u8.subarray(ptr, ptr + n));
   ctx.tally.computeSeconds += (now() - t0) / 1000;
   return ptr;
 }

@@ -6,6 +6,7 @@ import type { Dataset } from "../model/dataset.js";
 import type { ComputeCache } from "../model/lazy.js";
 import { dtypeInfo, type DType } from "../model/dtypes.js";
 import type { IndexRange } from "../plan/blocks.js";
+import { normalizeAttrs } from "../zarr/attrs.js";
 import { defaultFillValue, normalizeFillValue, padValue, xarrayFillAttr, type FillValue } from "../zarr/fill.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import type { ArraySpec } from "../zarr/metadata.js";
@@ -50,6 +51,7 @@ export interface PlanOptions {
 const RESERVED = new Set(["zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata", ".xpartition"]);
 
 function checkName(name: string): void {
+  if (name.includes("\0")) throw new WriteSpecError(`variable name ${JSON.stringify(name)} holds a NUL byte, which zarr names cannot`);
   if (!name || name.includes("/") || name.startsWith("__") || /^\.*$/.test(name) || RESERVED.has(name)) {
     throw new WriteSpecError(`variable name ${JSON.stringify(name)} cannot be a zarr array name (no "/", not only dots, not starting with "__", not ${[...RESERVED].join(", ")})`);
   }
@@ -86,6 +88,7 @@ export function planDataset(ds: Dataset, options: PlanOptions): DatasetPlan {
   ];
   for (const [v] of all) {
     v.dims.forEach((d, i) => {
+      if (d.includes("\0")) throw new WriteSpecError(`variable ${JSON.stringify(v.name)}: dimension name ${JSON.stringify(d)} holds a NUL byte, which zarr names cannot`);
       const prev = sizes[d];
       if (prev && prev[0] !== v.shape[i]) {
         throw new WriteSpecError(`dimension ${JSON.stringify(d)} has size ${prev[0]} in ${JSON.stringify(prev[1])} but ${v.shape[i]} in ${JSON.stringify(v.name)}`);
@@ -113,7 +116,8 @@ export function planDataset(ds: Dataset, options: PlanOptions): DatasetPlan {
     } else {
       codecs = resolveCodecs(name, dtype, format, enc);
     }
-    const attrs: Record<string, unknown> = { ...v.attrs };
+    // Checked here, before any store write: Dates to ISO strings; Maps, functions, cycles... refused by path.
+    const attrs = normalizeAttrs(v.attrs, `variable ${JSON.stringify(name)}`, format);
     for (const k of ["_ARRAY_DIMENSIONS", "_FillValue", "coordinates"]) {
       if (k in attrs) throw new WriteSpecError(`variable ${JSON.stringify(name)}: attribute ${k} is written by the writer; use encoding (fillValue) or coords instead`);
     }
@@ -140,7 +144,7 @@ export function planDataset(ds: Dataset, options: PlanOptions): DatasetPlan {
       ...(shard ? { shard } : {}),
     };
   });
-  const attrs: Record<string, unknown> = { ...ds.attrs };
+  const attrs = normalizeAttrs(ds.attrs, "the dataset", format);
   if ("coordinates" in attrs) throw new WriteSpecError(`dataset attribute "coordinates" is written by the writer from the dataset's coords`);
   const unreferenced = nonDimCoords.map((c) => c.name!).filter((c) => !referenced.has(c)).sort();
   if (unreferenced.length) attrs.coordinates = unreferenced.join(" ");

@@ -1,8 +1,9 @@
 // The schema a store was initialised with (`/.xpartition/schema.json`): names, dims, shapes, chunks, dtypes,
-// codecs, fill values. `write` refuses a dataset whose schema differs, naming what differs.
+// codecs, fill values. `write` refuses a dataset whose schema differs, naming what differs. The attributes are
+// recorded too (outside the fingerprint): `write` warns once when the dataset's differ (the store keeps init's).
 import { createHash } from "node:crypto";
 import { fillValueJson } from "../zarr/fill.js";
-import { toJson, jsonBytes } from "../zarr/json.js";
+import { toJson, jsonBytes, parseJsonTolerant, type JsonOptions } from "../zarr/json.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { StoreOps, resolveStore, type StoreLike } from "../store/index.js";
 import { SchemaMismatchError, StoreStateError } from "./errors.js";
@@ -30,7 +31,14 @@ export interface Schema {
   zarrFormat: ZarrFormat;
   consolidated: boolean;
   variables: Record<string, SchemaVariable>;
+  /** The attributes written (as readers see them); absent in stores initialised before they were recorded. */
+  attrs?: { dataset: Record<string, unknown>; variables: Record<string, Record<string, unknown>> };
 }
+
+// zarr v2 attributes may hold NaN/Infinity (written as Python's json writes them); the schema keeps them so.
+const SCHEMA_JSON: JsonOptions = { nonFinite: "tokens" };
+/** A JSON round trip: what a schema read back holds (NaN kept, bigint -> number, undefined dropped). */
+const roundTrip = <T>(x: T): T => parseJsonTolerant(toJson(x, 0, SCHEMA_JSON)) as T;
 
 export function schemaOf(plan: DatasetPlan): Schema {
   const variables: Record<string, SchemaVariable> = {};
@@ -47,11 +55,13 @@ export function schemaOf(plan: DatasetPlan): Schema {
       ...(v.shard ? { shards: { shape: [...v.shard.shardShape], chunks: [...v.shard.innerShape], indexLocation: v.shard.indexLocation } } : {}),
     };
   }
-  return { xpartition: 1, zarrFormat: plan.format, consolidated: plan.consolidated, variables };
+  const attrs: NonNullable<Schema["attrs"]> = { dataset: roundTrip(plan.attrs), variables: {} };
+  for (const name of Object.keys(variables)) attrs.variables[name] = roundTrip(plan.variables.find((v) => v.name === name)!.spec.attrs);
+  return { xpartition: 1, zarrFormat: plan.format, consolidated: plan.consolidated, variables, attrs };
 }
 
 export function schemaBytes(schema: Schema): Uint8Array {
-  return jsonBytes(schema, 2);
+  return jsonBytes(schema, 2, SCHEMA_JSON);
 }
 
 /** The schema recorded by initializeStore, or undefined when the store is not initialised. */
@@ -60,7 +70,7 @@ export async function readSchema(store: StoreOps | StoreLike): Promise<Schema | 
   const b = await ops.get(SCHEMA_KEY);
   if (!b) return undefined;
   try {
-    return JSON.parse(new TextDecoder().decode(b)) as Schema;
+    return parseJsonTolerant(b) as Schema;
   } catch (e) {
     throw new StoreStateError(`${SCHEMA_KEY} is not valid JSON (${String(e)}): re-initialise the store with mode "w"`);
   }
@@ -94,7 +104,45 @@ export function assertSchemaMatches(recorded: Schema, current: Schema): void {
   }
 }
 
-/** Fingerprint of the schema and the plan (ranks, dims): completion records are valid only for this. */
+/**
+ * Fingerprint of the schema and the plan (ranks, dims): completion records are valid only for this. The
+ * attributes are left out (they do not change what ranks write), which keeps older stores' fingerprints.
+ */
 export function planFingerprint(schema: Schema, ranks: number, dims: readonly string[]): string {
-  return createHash("sha256").update(canon({ schema, ranks, dims: [...dims] })).digest("hex");
+  return createHash("sha256").update(canon({ schema: { ...schema, attrs: undefined }, ranks, dims: [...dims] })).digest("hex");
+}
+
+const attrText = (x: unknown): string => toJson(x, 0, SCHEMA_JSON);
+const shortText = (x: unknown): string | undefined => {
+  const t = attrText(x);
+  return t.length <= 60 ? t : undefined;
+};
+
+/** Each attribute that differs between the store's record and the dataset: `temp.units "K" -> "degC"`, `.title`. */
+export function attrsDifferences(recorded: Schema, current: Schema): string[] {
+  const ra = recorded.attrs, ca = current.attrs;
+  if (!ra || !ca) return [];
+  const out: string[] = [];
+  const compare = (owner: string, a: Record<string, unknown> = {}, b: Record<string, unknown> = {}): void => {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const path = `${owner}.${k}`;
+      if (!(k in b)) out.push(`${path} (only in the store)`);
+      else if (!(k in a)) out.push(`${path} (not in the store)`);
+      else if (attrText(a[k]) !== attrText(b[k])) {
+        const from = shortText(a[k]), to = shortText(b[k]);
+        out.push(from !== undefined && to !== undefined ? `${path} ${from} -> ${to}` : path);
+      }
+    }
+  };
+  compare("", ra.dataset, ca.dataset);
+  for (const name of Object.keys(current.variables).sort()) if (name in recorded.variables) compare(name, ra.variables[name], ca.variables[name]);
+  return out;
+}
+
+/** The one warning `write` gives when the dataset's attributes differ from the store's, or undefined. */
+export function attrsWarning(recorded: Schema, current: Schema): string | undefined {
+  const d = attrsDifferences(recorded, current);
+  if (!d.length) return undefined;
+  const shown = d.length > 12 ? [...d.slice(0, 12), `and ${d.length - 12} more`] : d;
+  return `xpartition: attributes differ from the store's (the store keeps init's): ${shown.join(", ")}`;
 }

@@ -47,6 +47,13 @@ export function normalizeFillValue(dtype: DType, value: FillValue, format: ZarrF
     return dtype === "float32" ? Math.fround(n) : n;
   }
   let b: bigint;
+  if (typeof value === "number" && info.size === 8 && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    // Beyond 2^53 a JS number is already rounded: the integer meant may not be the one we would write.
+    throw new FillValueError(
+      `variable ${variable}: fill value ${value} for ${dtype} is a JS number beyond ±2^53 (Number.MAX_SAFE_INTEGER), ` +
+        "where numbers are rounded: pass the exact value as a bigint (written with an n suffix, e.g. 9007199254740993n)",
+    );
+  }
   if (typeof value === "bigint") b = value;
   else if (typeof value === "number" && Number.isInteger(value)) b = BigInt(value);
   else throw new FillValueError(`variable ${variable}: fill value ${String(value)} is not an integer for ${dtype}`);

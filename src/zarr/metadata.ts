@@ -5,7 +5,7 @@ import type { NumcodecsConfig, V3CodecConfig } from "../codecs/types.js";
 import type { DType } from "../model/dtypes.js";
 import { v2DType, v3DataType } from "./dtype.js";
 import { fillValueJson, type FillValue } from "./fill.js";
-import { jsonBytes } from "./json.js";
+import { jsonBytes, type JsonOptions } from "./json.js";
 import type { ZarrFormat } from "./keys.js";
 
 export interface ArraySpec {
@@ -60,6 +60,14 @@ export function v3ArrayDoc(a: ArraySpec): Record<string, unknown> {
   };
 }
 
+/** JSON options of zarr v2 documents (zarr-python 2's json.dumps(ensure_ascii=True) with allow_nan). */
+export const V2_JSON: JsonOptions = { ascii: true, nonFinite: "tokens" };
+
+/** A zarr v2 metadata document's bytes (.zarray, .zattrs, .zgroup, .zmetadata). */
+export function v2JsonBytes(doc: unknown): Uint8Array {
+  return jsonBytes(doc, 4, V2_JSON);
+}
+
 /** Every metadata key and its bytes for a root group holding `arrays`, in a fixed order (root last). */
 export function metadataEntries(
   format: ZarrFormat,
@@ -70,15 +78,16 @@ export function metadataEntries(
   const sorted = [...arrays].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const out: [string, Uint8Array][] = [];
   if (format === 2) {
+    // As zarr-python 2 writes them: ASCII-escaped (zarr 2.13 decodes metadata as ASCII), NaN/Infinity bare.
     const meta: Record<string, unknown> = { ".zattrs": { ...groupAttrs }, ".zgroup": { zarr_format: 2 } };
     for (const a of sorted) {
       const za = v2ZArray(a), zt = v2ZAttrs(a);
-      out.push([`/${a.name}/.zarray`, jsonBytes(za)], [`/${a.name}/.zattrs`, jsonBytes(zt)]);
+      out.push([`/${a.name}/.zarray`, v2JsonBytes(za)], [`/${a.name}/.zattrs`, v2JsonBytes(zt)]);
       meta[`${a.name}/.zarray`] = za;
       meta[`${a.name}/.zattrs`] = zt;
     }
-    out.push(["/.zattrs", jsonBytes(groupAttrs)], ["/.zgroup", jsonBytes({ zarr_format: 2 })]);
-    if (consolidated) out.push(["/.zmetadata", jsonBytes({ metadata: meta, zarr_consolidated_format: 1 })]);
+    out.push(["/.zattrs", v2JsonBytes(groupAttrs)], ["/.zgroup", v2JsonBytes({ zarr_format: 2 })]);
+    if (consolidated) out.push(["/.zmetadata", v2JsonBytes({ metadata: meta, zarr_consolidated_format: 1 })]);
     return out;
   }
   const docs: Record<string, unknown> = {};
