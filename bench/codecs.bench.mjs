@@ -9,7 +9,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codec, byteShuffle, lz4CompressBlock, kernels, BloscCodec } from "xpartition";
+import { codec } from "xpartition";
+import { byteShuffle, lz4CompressBlock, kernels } from "xpartition/kernels";
+import { BloscCodec } from "xpartition/codecs";
 import { d1Chunks } from "./d1-chunks.mjs";
 
 const NCHUNKS = 24;

@@ -5,7 +5,8 @@
 // ratio against concurrency 1. Encode threads are started once per process: a first untimed run warms them.
 // Run under the bench lock: `flock /tmp/xp-bench.lock npm run bench -- concurrency`.
 import { Worker } from "node:worker_threads";
-import { d1Dataset, d1Generate, initializeStore, writePartition } from "xpartition";
+import { d1Dataset, d1Generate } from "xpartition/demo";
+import { initializeStore, writePartition } from "xpartition";
 
 /**
  * How much of a second core this process gets right now: a fixed integer loop on one thread, then on two

@@ -1,7 +1,7 @@
 // The kernel and codec benchmarks' data: `n` distinct 2 MiB chunks (8, 1, 256, 256) of D1 float32, chunk c at
 // time block c % 12 and tile floor(c / 12) % 6, of `temp` and `wind` alternately (or of `variable` only).
 // Distinct chunks, never one cache-resident buffer.
-import { d1Fill, d1Shape } from "xpartition";
+import { d1Fill, d1Shape } from "xpartition/demo";
 
 export function d1Chunks(n, variable) {
   const shape = d1Shape();

@@ -3,7 +3,8 @@
 // distinct 2 MiB D1 float32 chunks already in WASM memory (how the writer calls them). Single thread.
 // Rule: switch to zstd clevel 1 if its ratio is better at >= 0.8x lz4's throughput.
 import { Bench } from "tinybench";
-import { codec, kernels } from "xpartition";
+import { codec } from "xpartition";
+import { kernels } from "xpartition/kernels";
 import { d1Chunks } from "./d1-chunks.mjs";
 
 const NCHUNKS = 24;

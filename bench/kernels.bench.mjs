@@ -2,7 +2,8 @@
 // best plain-JS version written here, over many distinct 2 MiB chunks of D1 float32 data (never one
 // cache-resident buffer). Single thread. Run under the lock: flock /tmp/xp-bench.lock node bench/kernels.bench.mjs
 import { Bench } from "tinybench";
-import { kernels, d1Fill, d1Shape, ChunkSlicer, shufflePtr, crc32cPtr } from "xpartition";
+import { kernels, ChunkSlicer, shufflePtr, crc32cPtr } from "xpartition/kernels";
+import { d1Fill, d1Shape } from "xpartition/demo";
 import { d1Chunks } from "./d1-chunks.mjs";
 
 const NCHUNK = 24; // 48 MiB of distinct chunks: more than the last-level cache

@@ -1,6 +1,6 @@
 // Best-of-N timing of the shuffle kernels for typesizes without a dedicated path (no peer: information only).
 // Run under the lock: flock /tmp/xp-bench.lock node bench/shuffle-typesizes.mjs
-import { kernels } from "xpartition";
+import { kernels } from "xpartition/kernels";
 const k = kernels(), ex = k.exports;
 const B = 2 << 20, N = 16;
 const ptrs = [];

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zarr from "zarrita";
-import { d1Dataset, d1Generate, d1Shape, D1_CHUNKS, FileSystemStore, initializeStore, writePartition } from "xpartition";
+import { d1Dataset, d1Generate, d1Shape, D1_CHUNKS } from "xpartition/demo";
+import { FileSystemStore, initializeStore, writePartition } from "xpartition";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

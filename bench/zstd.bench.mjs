@@ -12,7 +12,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codec, byteShuffle, kernels, zstdCompress, zstdCompressSpan } from "xpartition";
+import { codec } from "xpartition";
+import { byteShuffle, kernels, zstdCompress, zstdCompressSpan } from "xpartition/kernels";
 import { d1Chunks } from "./d1-chunks.mjs";
 
 const napi = createRequire(import.meta.url)("zstd-napi");

@@ -1,4 +1,5 @@
-// xpartition: public API. Each room of src/ re-exports what users need from it.
+// Every internal name in one place, for the tests and the benchmarks (not a package export: users import
+// `xpartition`, `xpartition/kernels`, `xpartition/codecs` or `xpartition/demo`).
 export * from "./model/dtypes.js";
 export { ChunksError, ShapeError, DimensionConflictError, ComputeError } from "./model/errors.js";
 export { normalizeChunks, type ChunksSpec } from "./model/chunks.js";

@@ -6,7 +6,8 @@
 // XPARTITION_EXAMPLE_FAIL_RANK=K makes the compute of array task K throw: a stand-in for a node failure or a
 // bug in your code, to try out `xpartition status` and resubmission.
 import process from "node:process";
-import { Dataset, lazy, d1Fill } from "xpartition";
+import { Dataset, lazy } from "xpartition";
+import { d1Fill } from "xpartition/demo";
 
 export default function build() {
   const [T, K, J, I] = (process.env.XPARTITION_EXAMPLE_SIZE ?? "16,2,64,64").split(",").map(Number);

@@ -13,3 +13,4 @@ export {
 export { blocksOf } from "./blocks.js";
 export { dataArrayDataset } from "./accessors.js";
 export { planningCollection, type ShardPlan, type IndexLocation } from "./sharding.js";
+export { writerRegions } from "./regions.js";

@@ -1,5 +1,5 @@
 // Deno: the package loads by its name (through package.json's exports) and its WASM kernels run.
-import { fill, allEqual, kernels } from "xpartition";
+import { fill, allEqual, kernels } from "xpartition/kernels";
 
 Deno.test("kernels load and fill under Deno", () => {
   const a = new Float64Array(1001);

@@ -1,5 +1,6 @@
 // Deno: build a Dataset through the package's name and plan its partitions.
-import { Dataset, lazy, fromArray, full, ComputeCache, regionToRanges, UnknownDimensionError } from "xpartition";
+import { Dataset, lazy, fromArray, full, regionToRanges, UnknownDimensionError } from "xpartition";
+import { ComputeCache } from "../../dist/internal.js";
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);

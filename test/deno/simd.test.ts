@@ -1,5 +1,6 @@
 // Deno: the shuffle, slicing and CRC-32C kernels (v128 SIMD) run under Deno 2 through the package name.
-import { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, crc32c, sliceChunkArray, ShuffleCodec, Crc32cCodec } from "xpartition";
+import { byteShuffle, byteUnshuffle, bitShuffle, bitUnshuffle, crc32c, sliceChunkArray } from "xpartition/kernels";
+import { ShuffleCodec, Crc32cCodec } from "xpartition/codecs";
 
 Deno.test("shuffle, bitshuffle, slicing and CRC-32C kernels under Deno", () => {
   const a = new Float64Array(4099).map((_, i) => Math.cos(i) * 1e6);

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  Dataset, DataArray, lazy, fromArray, full, LazyArray, ShapeError, DimensionConflictError, ComputeError,
-  NotSupportedError, UnknownDimensionError,
-} from "../../src/index.js";
+import { Dataset, DataArray, lazy, fromArray, full, ShapeError, DimensionConflictError, ComputeError, NotSupportedError, UnknownDimensionError } from "../../src/index.js";
+import { LazyArray } from "../../src/internal.js";
 
 const R = (start: number, stop: number) => ({ start, stop });
 const iota = (n: number) => Float64Array.from({ length: n }, (_, i) => i);

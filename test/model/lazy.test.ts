@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  lazy, fromArray, full, derive, LazyArray, EagerArray, ComputeCache, ComputeError, ChunksError, ShapeError,
-  kernels, DTYPES, dtypeInfo, type TypedArray,
-} from "../../src/index.js";
+import { lazy, fromArray, full, derive, ComputeError, ChunksError, ShapeError, type TypedArray } from "../../src/index.js";
+import { LazyArray, EagerArray, ComputeCache, DTYPES, dtypeInfo } from "../../src/internal.js";
+import { kernels } from "../../src/kernels/index.js";
 
 const R = (start: number, stop: number) => ({ start, stop });
 const iota = (n: number) => Float64Array.from({ length: n }, (_, i) => i);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  lazy, fromArray, derive, DataArray, ComputeCache, ComputeError, ShapeError, ChunksError, LazyArray, type TypedArray,
-} from "../../src/index.js";
+import { lazy, fromArray, derive, DataArray, ComputeError, ShapeError, ChunksError, type TypedArray } from "../../src/index.js";
+import { ComputeCache, LazyArray } from "../../src/internal.js";
 
 const R = (start: number, stop: number) => ({ start, stop });
 const noop = () => new Float64Array(0);

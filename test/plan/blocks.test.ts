@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  blockIndexers, regionToRanges, BlockIndexError, UnknownDimensionError, NotSupportedError, InvalidIndexerError,
-  type BlockIndexers,
-} from "../../src/index.js";
+import { blockIndexers, regionToRanges, BlockIndexError, UnknownDimensionError, NotSupportedError, InvalidIndexerError, type BlockIndexers } from "../../src/index.js";
 
 // The table: chunks x = (2,3,1), y = (3,1).
 const arr = { dims: ["x", "y"], chunks: [[2, 3, 1], [3, 1]], name: "foo" };

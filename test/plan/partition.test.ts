@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  partitionIndexers, partitionRegions, metaChunkSizes, datasetPartitionIndexers, RankError, UnknownDimensionError,
-  PartitionDimsError, NotSupportedError,
-} from "../../src/index.js";
+import { partitionIndexers, partitionRegions, RankError, UnknownDimensionError, PartitionDimsError, NotSupportedError } from "../../src/index.js";
+import { metaChunkSizes, datasetPartitionIndexers } from "../../src/internal.js";
 
 const R = (start: number, stop: number) => ({ start, stop });
 

@@ -2,10 +2,8 @@
 // orders (seeded, so failures reproduce): regions are disjoint, chunk-aligned and cover the array exactly,
 // and both blockIndexers and partitionIndexers match straightforward reimplementations of xpartition.
 import { describe, expect, it } from "vitest";
-import {
-  blockIndexers, partitionIndexers, partitionRegions, metaChunkSizes, regionToRanges, fromArray, copyRegion,
-  type Region, type IndexRange, type BlockIndexer,
-} from "../../src/index.js";
+import { blockIndexers, partitionIndexers, partitionRegions, regionToRanges, fromArray, type Region, type IndexRange, type BlockIndexer } from "../../src/index.js";
+import { metaChunkSizes, copyRegion } from "../../src/internal.js";
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

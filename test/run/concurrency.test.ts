@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Dataset, lazy, initializeStore, writePartition, d1Dataset, FileSystemStore, type CompletionRecord } from "xpartition";
+import { Dataset, lazy, initializeStore, writePartition, FileSystemStore, type CompletionRecord } from "xpartition";
+import { d1Dataset } from "xpartition/demo";
 
 function dataset(fail?: number): Dataset {
   const make = (dtype: "float32" | "int16" | "float64", scale: number) =>

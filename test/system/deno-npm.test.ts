@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as zarr from "zarrita";
-import { FileSystemStore, d1Generate } from "xpartition";
+import { FileSystemStore } from "xpartition";
+import { d1Generate } from "xpartition/demo";
 
 const root = resolve(import.meta.dirname, "../..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { d1Dataset, d1Generate, initializeStore, writePartition } from "../../src/index.js";
+import { d1Dataset, d1Generate } from "../../src/demo/index.js";
+import { initializeStore, writePartition } from "../../src/index.js";
 import { readAll } from "./helpers.js";
 
 describe("D1", () => {

@@ -1,7 +1,8 @@
 // Child process of the memory test: writes one rank of D1 (time 64, ~200 MB of float32 over two variables)
 // under a 16 MiB budget to a filesystem store, then prints its peak RSS. A third argument "sharded" writes
 // both variables as zarr v3 shards of 4 chunks (8 MiB each).
-import { d1Dataset, initializeStore, writePartition } from "xpartition";
+import { d1Dataset } from "xpartition/demo";
+import { initializeStore, writePartition } from "xpartition";
 
 const [store, budgetArg, mode] = process.argv.slice(2);
 const budget = Number(budgetArg);

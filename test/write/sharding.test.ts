@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Dataset, datasetPartitionIndexers, describePlan, FileSystemStore, planningCollection, fromArray, initializeStore, writePartition, type TypedArray } from "../../src/index.js";
+import { Dataset, describePlan, FileSystemStore, fromArray, initializeStore, writePartition, type TypedArray } from "../../src/index.js";
+import { datasetPartitionIndexers, planningCollection } from "../../src/internal.js";
 import { lazyOf, rangeStore, readShardedByHand } from "./shard-helpers.js";
 
 type Ctor = new (n: number) => TypedArray;

@@ -1,0 +1,51 @@
+// xpartition: what a user of the original needs — the lazy model, the planner, initializeStore / write and the
+// tools around them, the filesystem store, `codec()` and the error classes. Kernels, codec classes and the demo
+// dataset have subpaths of their own (`xpartition/kernels`, `xpartition/codecs`, `xpartition/demo`).
+// test/exports.test.ts holds this list to at most 45 run-time names.
+
+// The lazy model.
+export { Dataset, type DatasetInit } from "./model/dataset.js";
+export { DataArray, type Encoding, type VariableSpec, type DataArrayInit } from "./model/dataarray.js";
+export {
+  lazy, derive, fromArray, full,
+  type LazyArray, type EagerArray, type ComputeFn, type LazyOptions, type FromArrayOptions,
+} from "./model/lazy.js";
+export type { DType } from "./model/dtypes.js";
+export type { TypedArray } from "./kernels/arena.js";
+export type { ChunksSpec } from "./model/chunks.js";
+export { cfTime, type CfTime, type CfDate, type CfDateFields } from "./zarr/cftime.js";
+
+// The planner.
+export {
+  blockIndexers, partitionIndexers, partitionRegions, regionToRanges,
+  type IndexRange, type Region, type Chunked, type BlockSlice, type BlockIndexer, type BlockIndexers, type ChunkedCollection,
+} from "./plan/index.js";
+export { writerRegions } from "./write/regions.js";
+
+// Writing a store.
+export { initializeStore, type InitializeOptions } from "./write/initialize.js";
+export { writePartition, type WriteOptions, type PartitionOptions, type CompletionRecord } from "./write/write.js";
+export type { VariableEncoding } from "./write/encoding.js";
+export { writeAll, type WriteAllOptions, type WriteAllResult, type WriteAllProgress } from "./run/pool.js";
+export { storeStatus, type StoreStatus } from "./run/status.js";
+export { readPlan, writePlan, type RecordedPlan } from "./run/records.js";
+export { describePlan, type PlanReport } from "./run/describe.js";
+export { rankFromEnv, type DetectedRank } from "./run/rank.js";
+
+// Stores and codecs.
+export { FileSystemStore, type Store, type StoreLike, type FileSystemStoreOptions } from "./store/index.js";
+export { codec, type Codec, type CodecConfig } from "./codecs/index.js";
+export type { ZarrFormat, FillValue } from "./zarr/index.js";
+
+// Errors: each names the variable, dimension, key or value at fault.
+export { ChunksError, ShapeError, DimensionConflictError, ComputeError } from "./model/errors.js";
+export {
+  BlockIndexError, UnknownDimensionError, NotSupportedError, InvalidIndexerError, RankError, PartitionDimsError,
+} from "./plan/errors.js";
+export { CfTimeError, FillValueError, JsonError } from "./zarr/index.js";
+export { StoreError } from "./store/index.js";
+export { WriteSpecError, StoreStateError, SchemaMismatchError, PartitionWriteError } from "./write/errors.js";
+export { WriteAllError } from "./run/pool.js";
+export { RankEnvError } from "./run/rank.js";
+export { PlanError } from "./run/records.js";
+export { NotInitialisedError } from "./run/status.js";
