@@ -63,3 +63,19 @@ export function progressReporter(out: ProgressOut): (p: WriteAllProgress) => voi
     }
   };
 }
+
+/** `xpartition verify`'s live line on a terminal (nothing otherwise): `[####....] 120/384 chunks  45.3 MB/s  ETA 0:12`. */
+export function verifyProgressReporter(out: ProgressOut): (p: { chunksDone: number; chunksTotal: number; bytes: number; elapsed: number; done: boolean }) => void {
+  let drawn = false;
+  return (p) => {
+    if (!out.isTTY) return;
+    const frac = p.chunksTotal ? Math.min(1, p.chunksDone / p.chunksTotal) : 1;
+    const width = 24, filled = Math.round(frac * width);
+    const eta = frac > 0 && frac < 1 ? formatDuration((p.elapsed * (1 - frac)) / frac) : frac >= 1 ? "0:00" : "?";
+    const rate = p.elapsed > 0 ? p.bytes / MB / p.elapsed : 0;
+    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.chunksDone}/${p.chunksTotal} chunks  ${rate.toFixed(1)} MB/s  ETA ${eta}`;
+    out.write(`\r${line.slice(0, (out.columns || 100) - 1)}\x1b[K`);
+    drawn = true;
+    if (p.done && drawn) out.write("\n");
+  };
+}
