@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `xpartition` command: plan, init, write, run, status, clean, demo. Errors are one line on stderr with a
+// The `xpartition` command: plan, init, write, run, status, verify, clean, demo. Errors are one line on stderr with a
 // non-zero exit status (2 for a bad command line, 1 otherwise); XPARTITION_DEBUG=1 adds the stack.
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ The array-job workflow:
   xpartition init dataset.mjs store.zarr --ranks 8 --dims time
   sbatch --array=0-7 job.sh        # job.sh runs: xpartition write dataset.mjs store.zarr
   xpartition status store.zarr     # complete ranks, missing ranks, and what to resubmit
+  xpartition verify store.zarr     # every chunk decoded and checked against its rank's manifest
   xpartition clean store.zarr      # afterwards: temporary files of killed writes, if any
 `;
 
