@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { initializeStore, writePartition } from "../../src/index.js";
 import { readAll, small } from "./helpers.js";
+import { expectVerified } from "../helpers/verify.js";
 
 describe("write then read back with zarrita", () => {
   for (const format of [2, 3] as const) {
@@ -21,6 +22,7 @@ describe("write then read back with zarrita", () => {
         expect(got.arrays.temp!.attrs).toMatchObject({ units: "K", coordinates: "lat" });
         expect(got.arrays.flag!.attrs).toMatchObject({ coordinates: "lat" });
         for (let r = 0; r < ranks; r++) expect(store.has(`/.xpartition/ranks/${r}.json`)).toBe(true);
+        await expectVerified(store);
       });
     }
   }
@@ -68,6 +70,7 @@ describe("every Blosc inner codec through the writer", () => {
       for (let r = 0; r < 3; r++) await writePartition(ds, store, { ranks: 3, dims: ["t"], rank: r });
       const got = await readAll(store, format);
       for (const cname of cnames) expect(Array.from(got.arrays[cname]!.data as Float32Array), `${cname} v${format}`).toEqual(Array.from(values));
+      await expectVerified(store);
     }
   });
 });
@@ -93,5 +96,6 @@ describe("zarr v3 codec lists", () => {
     expect(Array.from(got.arrays.a!.data as Float64Array)).toEqual(Array.from(data));
     expect(Array.from(got.arrays.b!.data as BigInt64Array)).toEqual(Array.from(ints));
     expect(got.arrays.b!.attrs._FillValue).toBe(-1);
+    await expectVerified(store);
   });
 });
