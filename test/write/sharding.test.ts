@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Dataset, describePlan, FileSystemStore, fromArray, initializeStore, writePartition, type TypedArray } from "../../src/index.js";
 import { datasetPartitionIndexers, planningCollection } from "../../src/internal.js";
 import { lazyOf, rangeStore, readShardedByHand } from "./shard-helpers.js";
+import { expectVerified } from "../helpers/verify.js";
 
 type Ctor = new (n: number) => TypedArray;
 const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
@@ -98,6 +99,7 @@ describe("sharded variables read back by zarrita (consolidated) and by the spec'
         const fill = c.dtype.startsWith("float") ? NaN : c.dtype === "int64" ? 0n : 0;
         const hand = await readShardedByHand(store, "v", c.ctor, fill);
         expect(Array.from(hand.data as ArrayLike<unknown>)).toEqual(Array.from(full as ArrayLike<unknown>));
+        await expectVerified(store);
       });
     });
   });
@@ -124,6 +126,7 @@ describe("sharded variables read back by zarrita (consolidated) and by the spec'
           const { got } = await zarritaRead(store, "v");
           expect(Array.from(got.data as ArrayLike<unknown>)).toEqual(Array.from(full as ArrayLike<unknown>));
         }
+        await expectVerified(store);
       }
     });
   }
@@ -155,6 +158,7 @@ describe("shard bytes", () => {
         : hex("2400000000000000 0400000000000000" + "ff".repeat(16) + "111ded9e 07000800");
       expect(Buffer.from(store.get("/v/c/0")!).toString("hex")).toBe(Buffer.from(want).toString("hex"));
       expect(store.has("/v/c/1")).toBe(false);
+      await expectVerified(store);
     }
   });
 
@@ -168,6 +172,7 @@ describe("shard bytes", () => {
     expect(store.get("/v/c/1")!.length).toBe(8 + 2 * 16 + 4);
     for (let r = 1; r >= 0; r--) await writePartition(ds, store, { ...opts, rank: r });
     for (const [k, b] of before) expect(Buffer.from(store.get(k)!).equals(Buffer.from(b)), k).toBe(true);
+    await expectVerified(store);
   });
 
   it("inner chunks wholly outside the array are empty in the index; the edge inner chunk is padded with the fill value", async () => {
@@ -183,6 +188,7 @@ describe("shard bytes", () => {
     const third = new Float32Array(shard.slice(p.entries[2]!.offset, p.entries[2]!.offset + 8).buffer);
     expect(third[0]).toBe(5);
     expect(third[1]).toBeNaN();
+    await expectVerified(store);
   });
 });
 
@@ -204,6 +210,7 @@ describe("sharded stores on the filesystem", () => {
     expect(Array.from(got.data as Float64Array)).toEqual(Array.from(full));
     // A dataset with other inner chunks is refused by write.
     await expect(writePartition(ds, dir, { ranks: 2, dims: ["t"], rank: 0 })).rejects.toThrow(/variable "v"/);
+    await expectVerified(dir);
   });
 });
 
@@ -230,6 +237,7 @@ describe("planning on shards", () => {
     expect(schema.variables.b.shards).toBeUndefined();
     expect(Array.from((await zarritaRead(store, "a")).got.data as Float32Array)).toEqual(Array.from(a));
     expect(Array.from((await zarritaRead(store, "b")).got.data as Int32Array)).toEqual(Array.from(b));
+    await expectVerified(store);
   });
 
   it("over many shapes, shard shapes, rank counts and dims, every rank's region is whole shards and no shard has two ranks", () => {
@@ -278,6 +286,7 @@ describe("planning on shards", () => {
     await initializeStore(ds, store, { zarrFormat: 3 });
     expect([...store.keys()].filter((k) => k.startsWith("/x/c"))).toEqual(["/x/c/0"]);
     expect(Array.from((await zarritaRead(store, "x")).got.data as Float64Array)).toEqual(Array.from(x));
+    await expectVerified(store);
   });
 
   it("dimensions shorter than a chunk: the shard still holds whole inner chunks (both forms), read back by zarrita", async () => {
@@ -293,6 +302,7 @@ describe("planning on shards", () => {
       const { got } = await zarritaRead(store, "v");
       expect(JSON.parse(new TextDecoder().decode(store.get("/v/zarr.json"))).chunk_grid.configuration.chunk_shape).toEqual(grid);
       expect(Array.from(got.data as Int32Array)).toEqual(Array.from(full));
+      await expectVerified(store);
     }
   });
 
@@ -310,6 +320,7 @@ describe("planning on shards", () => {
     expect(calls).toBe(2); // one block (one shard) per rank, shared by foo and bar
     expect(Array.from((await zarritaRead(store, "bar")).got.data as Float32Array)).toEqual(Array.from(base, (x) => 2 * x));
     expect(Array.from((await zarritaRead(store, "foo")).got.data as Float32Array)).toEqual(Array.from(base));
+    await expectVerified(store);
   });
 
   it("write refuses a dataset whose sharding differs from the initialised one", async () => {
