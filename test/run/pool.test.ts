@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, rmSync, existsSync } 
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { writeAll, WriteAllError, initializeStore, writePartition, storeStatus, Dataset, type WriteAllProgress } from "xpartition";
+import { expectVerified } from "../helpers/verify.js";
 
 const fixture = resolve(import.meta.dirname, "../fixtures/small-dataset.mjs");
 let dir = "";
@@ -54,6 +55,7 @@ describe("writeAll", () => {
     expect(end).toMatchObject({ event: "end", ranks: 5, ranksDone: 5, chunksDone: 15, chunksTotal: 15, ranksFailed: 0 });
     expect(events.filter((e) => e.event === "rank").map((e) => e.rank).sort()).toEqual([0, 1, 2, 3, 4]);
     expect((await storeStatus(store)).missing).toEqual([]);
+    await expectVerified(store);
   });
 
   it("with a sharding encoding override: planned and counted on shards, same store as in-process ranks", async () => {
@@ -69,6 +71,7 @@ describe("writeAll", () => {
     // a: 3 shards, b: 3 chunks.
     expect(events.at(-1)!).toMatchObject({ event: "end", chunksDone: 6, chunksTotal: 6 });
     expect(JSON.parse(readFileSync(join(store, "a", "zarr.json"), "utf8")).codecs[0].name).toBe("sharding_indexed");
+    await expectVerified(store);
   });
 
   it("a failing rank is reported; resume writes only the missing ranks", async () => {
@@ -91,6 +94,7 @@ describe("writeAll", () => {
     expect(res.written).toEqual([1]);
     expect(res.skipped).toEqual([0, 2]);
     expect((await storeStatus(store)).missing).toEqual([]);
+    await expectVerified(store);
   });
 
   it("resume with a different plan is refused; a new init replaces the store only in mode w", async () => {
@@ -101,6 +105,7 @@ describe("writeAll", () => {
     const res = await writeAll({ dataset: fixture, store, ranks: 3, dims: ["time"], init: "w", workers: 2 });
     expect(res.written).toEqual([0, 1, 2]);
     expect(existsSync(join(store, ".xpartition", "ranks", "2.json"))).toBe(true);
+    await expectVerified(store); // nothing of the replaced store is left
   });
 
   it("an aborted signal writes nothing more and says so", async () => {
@@ -138,6 +143,7 @@ describe("writeAll", () => {
     expect(JSON.parse(readFileSync(join(store, ".xpartition", "plan.json"), "utf8"))).toEqual({ ranks: 3, dims: ["time"] });
     expect((await storeStatus(store)).missing).toEqual([]);
     expect(existsSync(join(store, ".zgroup"))).toBe(true);
+    await expectVerified(store);
   });
 
   it("a named export that is a function returning the dataset works", async () => {
