@@ -21,7 +21,7 @@ interface Unit {
   format: ZarrFormat;
   v: VariablePlan;
   block: IndexRange[];
-  onChunk(i: number, bytes: Uint8Array, hash: Uint8Array, seconds: number, raw?: number): void;
+  onChunk(i: number, bytes: Uint8Array, hash: Uint8Array, xxh: string, seconds: number, raw?: number): void;
   onDone(error?: Error): void;
 }
 
@@ -50,7 +50,7 @@ class EncodeThreads {
     w.on("message", (m: EncodeReply) => {
       const u = t.inflight.get(m.uid);
       if (!u) return;
-      if (m.t === "chunk") return u.onChunk(m.i, m.bytes, m.hash, m.seconds, m.raw);
+      if (m.t === "chunk") return u.onChunk(m.i, m.bytes, m.hash, m.xxh, m.seconds, m.raw);
       t.inflight.delete(m.uid);
       u.onDone(m.t === "error" ? Object.assign(new Error(m.message), { name: m.name }) : undefined);
       this.pump();
@@ -183,6 +183,7 @@ export class RankOffload implements BlockOffload {
     if (res !== out) new Uint8Array(slot.sab, 0, res.byteLength).set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength));
     if (info.kind === "b") normalizeBool(new Uint8Array(slot.sab, 0, n)); // as on the calling thread's path
     ctx.tally.computeSeconds += (performance.now() - t0) / 1000;
+    await ctx.hooks?.fence?.();
 
     // Work units. Long rows (>= 4 KiB contiguous per chunk): a few chunks each, gathered by the thread straight
     // from shared memory. Short rows: slabs of one chunk row along axis 0 (contiguous in the C-order block),
@@ -235,9 +236,10 @@ export class RankOffload implements BlockOffload {
       this.pool.submit({
         v, block: unit.region, format: ctx.format,
         msg: { t: "unit", varId: this.pool.varId(v), sab: slot.sab, byteOffset: unit.byteOffset, shape: unit.shape, origin: unit.origin, chunks, gather },
-        onChunk: (i, bytes, hash, seconds, raw = chunkBytes) => {
+        onChunk: (i, bytes, hash, xxh, seconds, raw = chunkBytes) => {
           const key = chunkKey(ctx.format, v.name, chunks[i]!, v.spec.separator);
           ctx.tally.addHashed(raw, bytes.length, hash);
+          ctx.tally.note(key, bytes.length, xxh);
           ctx.tally.encodeSeconds += seconds;
           ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: bytes.length });
           // The bytes came from an encode thread, transferred: nothing else holds them.

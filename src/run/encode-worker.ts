@@ -7,7 +7,8 @@ import { ChunkSlicer } from "../kernels/slice.js";
 import type { Pipeline } from "../codecs/pipeline.js";
 import type { DType } from "../model/dtypes.js";
 import { resolveCodecs, type VariableEncoding } from "../write/encoding.js";
-import { chunkHash } from "../write/chunks.js";
+import { chunkHashOf } from "../write/chunks.js";
+import { xxh64Hex } from "../kernels/xxh64.js";
 import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
 import { patternWords } from "../model/dtypes.js";
 import type { V3CodecConfig } from "../codecs/types.js";
@@ -83,7 +84,7 @@ export interface UnitMessage {
   gather: boolean;
 }
 export type EncodeReply =
-  | { t: "chunk"; uid: number; i: number; bytes: Uint8Array; hash: Uint8Array; seconds: number; raw?: number }
+  | { t: "chunk"; uid: number; i: number; bytes: Uint8Array; hash: Uint8Array; xxh: string; seconds: number; raw?: number }
   | { t: "unitDone"; uid: number }
   | { t: "error"; uid: number; name: string; message: string };
 
@@ -158,8 +159,9 @@ async function run(u: UnitMessage): Promise<void> {
       try {
         if (v.shard) {
           const { bytes, raw } = await encodeShardHere(v, u, src, ptr, idx);
-          const hash = chunkHash(chunkKey(v.format, v.name, idx, v.separator), bytes);
-          const msg: EncodeReply = { t: "chunk", uid: u.uid, i, bytes, hash, seconds: (performance.now() - t0) / 1000, raw };
+          const xxh = xxh64Hex(bytes);
+          const hash = chunkHashOf(chunkKey(v.format, v.name, idx, v.separator), bytes.length, xxh);
+          const msg: EncodeReply = { t: "chunk", uid: u.uid, i, bytes, hash, xxh, seconds: (performance.now() - t0) / 1000, raw };
           port.postMessage(msg, [bytes.buffer as ArrayBuffer]);
           continue;
         }
@@ -174,8 +176,9 @@ async function run(u: UnitMessage): Promise<void> {
         let bytes = await v.pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, v.elementSize);
         if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
         // The digest's hash is computed here too: on the calling thread it would be a serial bottleneck.
-        const hash = chunkHash(chunkKey(v.format, v.name, idx, v.separator), bytes);
-        const msg: EncodeReply = { t: "chunk", uid: u.uid, i, bytes, hash, seconds: (performance.now() - t0) / 1000 };
+        const xxh = xxh64Hex(bytes);
+        const hash = chunkHashOf(chunkKey(v.format, v.name, idx, v.separator), bytes.length, xxh);
+        const msg: EncodeReply = { t: "chunk", uid: u.uid, i, bytes, hash, xxh, seconds: (performance.now() - t0) / 1000 };
         port.postMessage(msg, [bytes.buffer as ArrayBuffer]);
       } finally {
         k.arena.release(cmark);

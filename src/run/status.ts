@@ -1,8 +1,12 @@
 // storeStatus: which ranks of a store are complete, from its recorded plan and one completion record per rank
-// (never a listing of chunks, so it is fast on millions of chunks). `xpartition status` prints it.
+// (never a listing of chunks nor the chunk manifests, so it is fast on millions of chunks). A store whose
+// initialisation did not complete is refused. `xpartition status` prints it.
 import { formatRankList } from "../cli/args.js";
 import { expectedFingerprint, resolveStore, type StoreArg } from "./backend.js";
-import { PlanError, readPlan, readRankStatuses, SCHEMA_KEY, type RankStatus } from "./records.js";
+import { PlanError, readPlan, readRankStatuses, type RankStatus } from "./records.js";
+import { requireCompleteInit } from "../write/state.js";
+
+export { NotInitialisedError, IncompleteInitError } from "../write/state.js";
 
 export interface StoreStatus {
   ranks: number;
@@ -19,19 +23,14 @@ export interface StoreStatus {
   bytesOut: number;
 }
 
-export class NotInitialisedError extends Error {
-  override name = "NotInitialisedError";
-}
-
 export async function storeStatus(store: StoreArg): Promise<StoreStatus> {
   const kv = resolveStore(store);
   const where = typeof store === "string" ? store : store instanceof URL ? store.href : "the store";
-  if ((await kv.get(SCHEMA_KEY)) === undefined) {
-    throw new NotInitialisedError(`${where} is not an initialised xpartition store (no ${SCHEMA_KEY})`);
-  }
+  // Not initialised (NotInitialisedError), or initialised only in part (IncompleteInitError): refused.
+  const generation = await requireCompleteInit(kv, where);
   const plan = await readPlan(kv, where);
   if (!plan) throw new PlanError(`${where} has no recorded plan (/.xpartition/plan.json): it was not initialised by 'xpartition init' or 'xpartition run'`);
-  const details = await readRankStatuses(kv, plan, await expectedFingerprint(kv, plan));
+  const details = await readRankStatuses(kv, plan, await expectedFingerprint(kv, plan), 32, generation);
   const complete = details.filter((s) => s.state === "complete");
   const missing = details.filter((s) => s.state !== "complete").map((s) => s.rank);
   const sum = (k: string) => complete.reduce((a, s) => a + Number(s.record?.[k] ?? 0), 0);

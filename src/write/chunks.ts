@@ -83,8 +83,28 @@ export class Tally {
   encodeSeconds = 0;
   private readonly acc = new Uint8Array(32);
 
+  /** Per chunk written: [key, "<key>\t<length>\t<xxh64>"], the rank's manifest (/.xpartition/ranks/<rank>.chunks). */
+  private readonly entries: [string, string][] = [];
+
   add(key: string, raw: number, encoded: Uint8Array): void {
-    this.addHashed(raw, encoded.length, chunkHash(key, encoded));
+    this.addChunk(key, raw, encoded.length, xxh64Hex(encoded));
+  }
+
+  /** A chunk written, by its key, length and XXH64: counted, in the digest and in the manifest. */
+  addChunk(key: string, raw: number, encodedLength: number, xxh: string): void {
+    this.addHashed(raw, encodedLength, chunkHashOf(key, encodedLength, xxh));
+    this.note(key, encodedLength, xxh);
+  }
+
+  /** A manifest entry only (the chunk was counted with `addHashed`). */
+  note(key: string, encodedLength: number, xxh: string): void {
+    this.entries.push([key, `${key}\t${encodedLength}\t${xxh}\n`]);
+  }
+
+  /** The manifest: one line per chunk, `<key>\t<byte length>\t<xxh64 hex>\n`, sorted by key. */
+  manifest(): Uint8Array {
+    const lines = this.entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+    return new TextEncoder().encode(lines.join(""));
   }
 
   /** `add` with the chunk's hash computed elsewhere (by an encode thread: src/run/encode-pool.ts). */
@@ -108,6 +128,8 @@ export interface EngineHooks {
   signal?: AbortSignal;
   /** Slicing and encoding on other threads (`concurrency` > 1; src/run/encode-pool.ts). */
   offload?: BlockOffload;
+  /** Called after each block is computed, before its chunks go out: throws when the store changed (its generation). */
+  fence?: () => Promise<void>;
 }
 
 /** Takes over a block after `writeBlock` is called: computes it, then slices and encodes it elsewhere. */
@@ -220,7 +242,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64Hex(encoded);
       }
-      tally.addHashed(chunkBytes, encoded.length, chunkHashOf(key, encoded.length, xxh));
+      tally.addChunk(key, chunkBytes, encoded.length, xxh);
       tally.encodeSeconds += (now() - t0) / 1000;
       ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
       await pool.add(() => ops.set(key, encoded), encoded.length); // chunks in flight stay within half the budget
@@ -262,6 +284,7 @@ async function writeBlockHere(ctx: EngineContext, v: VariablePlan, block: IndexR
   const mark = ctx.k.arena.mark();
   try {
     const ptr = await computeBlock(ctx, v, block, cache);
+    await ctx.hooks?.fence?.();
     return await (v.shard ? writeBlockShards(ctx, v, block, ptr) : writeBlockChunks(ctx, v, block, ptr));
   } catch (e) {
     if (e instanceof PartitionWriteError) throw e;

@@ -11,7 +11,7 @@ import type { IndexRange } from "../plan/blocks.js";
 import type { Span } from "../codecs/types.js";
 import { chunkKey } from "../zarr/keys.js";
 import { chunkIndicesOf } from "./blocks.js";
-import { chunkHashOf, type EngineContext } from "./chunks.js";
+import type { EngineContext } from "./chunks.js";
 import { xxh64Hex } from "../kernels/xxh64.js";
 import type { VariablePlan } from "./plan.js";
 import type { ShardPlan } from "./sharding.js";
@@ -150,7 +150,7 @@ export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, bloc
       continue;
     }
     const { shard, raw } = done;
-    tally.addHashed(raw, shard.length, chunkHashOf(key, shard.length, xxh64Hex(shard)));
+    tally.addChunk(key, raw, shard.length, xxh64Hex(shard));
     ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: shard.length });
     await pool.add(() => ops.set(key, shard), shard.length); // shards in flight stay within the budget
     written++;

@@ -1,5 +1,7 @@
 // write: one rank's part of every chunked variable, streamed in blocks of whole chunks under a memory budget,
-// then its completion record — last, atomically.
+// then its manifest (every chunk's key, length and XXH64) and its completion record — last, atomically. The
+// store's generation (./state.ts) is read first and checked after each block and before the record: a store
+// removed or initialised again meanwhile stops the rank, with no record.
 import type { Dataset } from "../model/dataset.js";
 import { ComputeCache } from "../model/lazy.js";
 import { dtypeInfo } from "../model/dtypes.js";
@@ -11,11 +13,13 @@ import type { VariableEncoding } from "./encoding.js";
 import { StoreStateError, WriteSpecError } from "./errors.js";
 import { blocksOf } from "./blocks.js";
 import { engine, fmtRegion, writeBlock, type EngineHooks } from "./chunks.js";
-import { openStore } from "./initialize.js";
+import { openStore, storeName } from "./initialize.js";
 import { RankOffload } from "../run/encode-pool.js";
 import { planDataset, type VariablePlan } from "./plan.js";
 import { planningCollection } from "./sharding.js";
 import { assertSchemaMatches, attrsWarning, planFingerprint, readSchema, recordKey, schemaOf } from "./schema.js";
+import { xxh64Hex } from "../kernels/xxh64.js";
+import { checkGeneration, GenerationChangedError, manifestKey, requireCompleteInit } from "./state.js";
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 
@@ -57,6 +61,10 @@ export interface CompletionRecord {
   bytesOut: number;
   /** Order-independent digest of every written chunk's key and bytes. */
   digest: string;
+  /** XXH64 (hex) of the rank's manifest, `/.xpartition/ranks/<rank>.chunks`. */
+  manifest: string;
+  /** The store's initialisation this rank wrote into (`/.xpartition/init.json`'s generation). */
+  generation: string;
   variables: Record<string, { region: [number, number][]; chunks: number }>;
   timings: { startedAt: string; finishedAt: string; seconds: number; computeSeconds: number; encodeSeconds: number; storeSeconds: number };
 }
@@ -81,10 +89,10 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const ops = openStore(store, options.durable);
   if (!writeEmptyChunks) requireOps(ops, { delete: true }, "writeEmptyChunks: false (deleting stale empty chunks)");
+  const where = storeName(store);
+  const generation = await requireCompleteInit(ops, where);
   const recorded = await readSchema(ops);
-  if (!recorded) {
-    throw new StoreStateError(`the store is not initialised (no ${"/.xpartition/schema.json"}): call initializeStore(dataset, store) first`);
-  }
+  if (!recorded) throw new StoreStateError(`${where}: its initialisation is complete but it has no /.xpartition/schema.json: re-initialise it with mode "w"`);
   const plan = planDataset(ds, { zarrFormat: recorded.zarrFormat, consolidated: recorded.consolidated, encoding: options.encoding });
   const schema = schemaOf(plan);
   assertSchemaMatches(recorded, schema);
@@ -106,7 +114,8 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
   ctx.pool.maxBytes = budget0 / 2;
   // Hooks for src/run: progress, cancellation, and encode threads.
-  ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined };
+  const fence = () => checkGeneration(ops, generation, where);
+  ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined, fence };
   options.signal?.throwIfAborted();
   const perVar: CompletionRecord["variables"] = {};
   const budgetFor = (vs: VariablePlan[]): number => {
@@ -150,18 +159,23 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     // Chunks already handed to the store finish (each is atomic); no completion record is written.
     await ctx.hooks.offload?.settle();
     await ctx.pool.settle();
-    throw e;
+    throw e instanceof Error && e.cause instanceof GenerationChangedError ? e.cause : e;
   }
+  // The manifest, then the record, each only while the store is still the one this rank started on.
+  const manifest = ctx.tally.manifest();
+  await fence();
+  await ops.set(manifestKey(rank), manifest);
   const t = ctx.tally;
   const record: CompletionRecord = {
     rank, ranks, dims: [...dims], fingerprint, idle: work.length === 0,
     chunks: t.chunks, skippedEmptyChunks: t.skippedEmpty, bytesIn: t.bytesIn, bytesOut: t.bytesOut, digest: t.digest,
-    variables: perVar,
+    manifest: xxh64Hex(manifest), generation, variables: perVar,
     timings: {
       startedAt: started.toISOString(), finishedAt: new Date().toISOString(), seconds: (performance.now() - t0) / 1000,
       computeSeconds: t.computeSeconds, encodeSeconds: t.encodeSeconds, storeSeconds: ctx.pool.storeSeconds,
     },
   };
+  await fence();
   await ops.set(recordKey(rank), jsonBytes(record, 2));
   return record;
 }

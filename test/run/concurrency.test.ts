@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dataset, lazy, initializeStore, writePartition, FileSystemStore, type CompletionRecord } from "xpartition";
 import { d1Dataset } from "xpartition/demo";
+import { expectVerified } from "../helpers/verify.js";
 
 function dataset(fail?: number): Dataset {
   const make = (dtype: "float32" | "int16" | "float64", scale: number) =>
@@ -53,6 +54,7 @@ describe("concurrency (encode threads inside a rank)", () => {
       const got = await write(dataset(), format, { memoryBudget: 2000, concurrency });
       same(base.store, got.store);
       expect(got.records).toEqual(base.records);
+      await expectVerified(got.store);
     }
   });
 
@@ -60,6 +62,7 @@ describe("concurrency (encode threads inside a rank)", () => {
     const base = await write(dataset(), 3, { collectVariableWrites: true });
     const got = await write(dataset(), 3, { collectVariableWrites: true, concurrency: 2 });
     same(base.store, got.store);
+    await expectVerified(got.store);
     expect(got.records).toEqual(base.records);
   });
 
@@ -74,6 +77,7 @@ describe("concurrency (encode threads inside a rank)", () => {
     expect(chunks).toBe(24);
     expect(strip(rb)).toEqual(strip(ra));
     same(a, b);
+    await expectVerified(b);
   });
 
   it("D1 (time 16) to a filesystem store: the same files as one thread writes to a Map", async () => {
@@ -89,6 +93,7 @@ describe("concurrency (encode threads inside a rank)", () => {
     const b = new Map<string, Uint8Array>();
     for (const k of await fs.list()) b.set(k, (await fs.get(k))!);
     same(a, b);
+    await expectVerified(dir);
   });
 
   it("long rows (gathered from shared memory) with edge chunks on every axis: identical", async () => {
@@ -117,6 +122,7 @@ describe("concurrency (encode threads inside a rank)", () => {
       const b = await run({ concurrency: 2 });
       same(a.store, b.store);
       expect(b.recs).toEqual(a.recs);
+      await expectVerified(b.store);
     }
   });
 
@@ -127,6 +133,7 @@ describe("concurrency (encode threads inside a rank)", () => {
     expect(store.has("/.xpartition/ranks/0.json")).toBe(false);
     await writePartition(dataset(), store, { ranks: 1, dims: ["t"], rank: 0, concurrency: 2, memoryBudget: 2000 });
     expect(store.has("/.xpartition/ranks/0.json")).toBe(true);
+    await expectVerified(store); // the failed attempt's chunks were all rewritten
   });
 
   it("rejects a bad concurrency", async () => {
