@@ -1,6 +1,7 @@
 // The plan (`/.xpartition/plan.json`: ranks and dims, recorded by `init`) and the per-rank completion records
 // the writer leaves (`/.xpartition/ranks/<rank>.json`): what `status`, `write` and `resume` read. Reading one
-// record per rank, never a listing of chunks, keeps this fast on stores with millions of chunks.
+// record per rank, never a listing of chunks (nor the ranks' chunk manifests), keeps this fast on stores with
+// millions of chunks.
 
 /** The part of zarrita's store shape used here. */
 export interface KeyStore {
@@ -75,9 +76,10 @@ export interface RankStatus {
 
 /**
  * Classify one record: complete when it is for this rank and plan and carries the expected fingerprint
- * (when one is known); a record for another schema or plan is "stale" and counts as missing.
+ * (when one is known) and the store's generation (when given); a record for another schema or plan, or
+ * written into an earlier initialisation of the store, is "stale" and counts as missing.
  */
-export function classifyRecord(rank: number, plan: RecordedPlan, raw: unknown, fingerprint: string | undefined): RankStatus {
+export function classifyRecord(rank: number, plan: RecordedPlan, raw: unknown, fingerprint: string | undefined, generation?: string): RankStatus {
   if (raw === undefined) return { rank, state: "missing" };
   const r = raw as Record<string, unknown>;
   if (typeof r !== "object" || r === null || "__invalid" in r) return { rank, state: "invalid", reason: "not valid JSON" };
@@ -85,14 +87,22 @@ export function classifyRecord(rank: number, plan: RecordedPlan, raw: unknown, f
   if (r.ranks !== undefined && r.ranks !== plan.ranks) return { rank, state: "stale", reason: `written for ${String(r.ranks)} ranks`, record: r };
   if (Array.isArray(r.dims) && r.dims.join(",") !== plan.dims.join(",")) return { rank, state: "stale", reason: `written for dims ${r.dims.join(",")}`, record: r };
   if (fingerprint !== undefined && r.fingerprint !== fingerprint) return { rank, state: "stale", reason: "fingerprint does not match the store's schema and plan", record: r };
+  if (generation !== undefined && r.generation !== generation) {
+    const reason = typeof r.generation === "string"
+      ? `written into an earlier initialisation of the store (generation ${r.generation}; the store's is ${generation})`
+      : "written without the store's generation (by an older xpartition)";
+    return { rank, state: "stale", reason, record: r };
+  }
   return { rank, state: "complete", record: r };
 }
 
-export async function readRankStatuses(store: KeyStore, plan: RecordedPlan, fingerprint: string | undefined, concurrency = 32): Promise<RankStatus[]> {
+export async function readRankStatuses(
+  store: KeyStore, plan: RecordedPlan, fingerprint: string | undefined, concurrency = 32, generation?: string,
+): Promise<RankStatus[]> {
   const out: RankStatus[] = new Array(plan.ranks);
   let next = 0;
   const worker = async () => {
-    for (let r = next++; r < plan.ranks; r = next++) out[r] = classifyRecord(r, plan, await readJson(store, rankKey(r)), fingerprint);
+    for (let r = next++; r < plan.ranks; r = next++) out[r] = classifyRecord(r, plan, await readJson(store, rankKey(r)), fingerprint, generation);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plan.ranks) }, worker));
   return out;

@@ -11,7 +11,10 @@ const fixture = resolve(import.meta.dirname, "../fixtures/small-dataset.mjs");
 let dir = "";
 let reference = "";
 
-/** Zarr keys byte for byte; completion records without timings; no plan.json (writeAll's own). */
+/**
+ * Zarr keys and chunk manifests byte for byte; completion records without timings and generation; no plan.json
+ * (writeAll's own), init.json or complete.json (each init's own generation, time and pid).
+ */
 export function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
@@ -20,10 +23,10 @@ export function snapshot(root: string): Record<string, string> {
       if (statSync(p).isDirectory()) walk(p);
       else {
         const key = "/" + relative(root, p);
-        if (key === "/.xpartition/plan.json") continue;
+        if (["/.xpartition/plan.json", "/.xpartition/init.json", "/.xpartition/complete.json"].includes(key)) continue;
         let body = readFileSync(p);
-        if (key.startsWith("/.xpartition/ranks/")) {
-          const { timings: _t, ...rest } = JSON.parse(body.toString("utf8"));
+        if (key.startsWith("/.xpartition/ranks/") && key.endsWith(".json")) {
+          const { timings: _t, generation: _g, ...rest } = JSON.parse(body.toString("utf8"));
           body = Buffer.from(JSON.stringify(rest));
         }
         out[key] = body.toString("base64");
@@ -129,7 +132,7 @@ describe("writeAll", () => {
     await expect(writeAll({ dataset: "missing.mjs", store, ranks: 2, dims: ["time"] })).rejects.toThrow(/dataset module not found/);
     await expect(writeAll({ dataset: fixture, exportName: "zzz", store, ranks: 2, dims: ["time"] })).rejects.toThrow(/has no export named "zzz"/);
     await expect(writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"], onWarning: () => {} })).rejects.toThrow(/option onWarning is a function/);
-    await expect(writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"], init: false })).rejects.toThrow(/is not initialised .*pass init "w-"/);
+    await expect(writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"], init: false })).rejects.toThrow(/is not an initialised xpartition store \(no \/\.xpartition\/init\.json\)/);
     expect(existsSync(store)).toBe(false);
     rmSync(store, { recursive: true, force: true });
   });
