@@ -6,12 +6,13 @@ import os from "node:os";
 import type { Dataset } from "../model/dataset.js";
 import { runTaskPool } from "./threads.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
-import { checkPlan, readPlan, readRankStatuses, validatePlan, writePlan, type KeyStore } from "./records.js";
+import { checkPlan, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
+import { readInitState, requireCompleteInit } from "../write/state.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
 import type { WorkerData, ChunkProgress } from "./worker.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
-const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding"] as const;
+const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding", "staleAfter"] as const;
 
 export interface WriteAllProgress {
   /** What just happened. */
@@ -119,25 +120,25 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const perRank = describePlan(ds, plan.ranks, plan.dims, initOptions.encoding as never).perRank;
   const kv: KeyStore = resolveStore(store);
   const where = typeof store === "string" ? store : store.href;
-  let recorded = await readPlan(kv, where);
-  const initialised = (await kv.get("/.xpartition/schema.json")) !== undefined;
-  if (init === false && !initialised) {
-    throw new Error(`writeAll: ${where} is not initialised (no /.xpartition/schema.json): pass init "w-" (the default) or initialise it first`);
-  }
-  if (init !== false && !(resume && initialised)) {
-    await initializeStore(ds, store, { ...initOptions, mode: init });
-    await writePlan(kv, plan);
-    recorded = plan;
-  } else if (recorded) {
-    checkPlan(recorded, plan, where);
+  // A store with any trace of an initialisation is written into (init false, or resume) only once that
+  // initialisation completed: a killed or failed one is refused (requireCompleteInit), never written over.
+  const st = await readInitState(kv);
+  const begun = st.claim !== undefined || st.completed !== undefined || (await kv.get(SCHEMA_KEY)) !== undefined;
+  let generation: string | undefined;
+  if (init === false || (resume && begun)) {
+    generation = await requireCompleteInit(kv, where);
+    const recorded = await readPlan(kv, where);
+    if (recorded) checkPlan(recorded, plan, where);
+    else await writePlan(kv, plan);
   } else {
-    await writePlan(kv, plan);
+    // The plan is recorded by the init itself, before the store is marked complete.
+    await initializeStore(ds, store, { ...initOptions, mode: init, plan });
   }
 
   let todo = Array.from({ length: plan.ranks }, (_, r) => r);
   const skipped: number[] = [];
   if (resume) {
-    const statuses = await readRankStatuses(kv, plan, await expectedFingerprint(kv, plan));
+    const statuses = await readRankStatuses(kv, plan, await expectedFingerprint(kv, plan), 32, generation);
     todo = statuses.filter((s) => s.state !== "complete").map((s) => s.rank);
     for (const s of statuses) if (s.state === "complete") skipped.push(s.rank);
   }
