@@ -8,8 +8,9 @@ import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOpti
 import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
 import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
-import { checkPlan, PlanError, readPlan, writePlan, type RecordedPlan } from "../run/records.js";
+import { checkPlan, PlanError, readPlan, type RecordedPlan } from "../run/records.js";
 import { storeStatus, NotInitialisedError } from "../run/status.js";
+import { parseDuration, requireCompleteInit } from "../write/state.js";
 import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
 import { describePlan, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 
@@ -68,6 +69,16 @@ function cliMode(e: unknown): never {
   throw e;
 }
 
+function staleAfterOption(name: string, v: Record<string, string | boolean | undefined>): number | undefined {
+  const t = v["stale-after"];
+  if (typeof t !== "string") return undefined;
+  try {
+    return parseDuration(t);
+  } catch (e) {
+    throw new UsageError(`${name}: ${(e as Error).message}`);
+  }
+}
+
 function planArgs(name: string, v: Record<string, string | boolean | undefined>): RecordedPlan {
   const ranks = requireOption(name, "ranks", intOption(name, v, "ranks", 1));
   const dims = requireOption(name, "dims", dimsOption(name, v));
@@ -120,8 +131,8 @@ ${EXPORT_HELP}
 const init = command(
   "init",
   "Initialise a store and record the plan",
-  "Initialises a zarr store for the dataset (metadata, unchunked variables) and records the plan (ranks, dims) in\n/.xpartition/plan.json beside the schema.",
-  "<dataset-module> <store> --ranks N --dims a,b [--zarr-format 2|3] [--mode w|w-] [--export NAME]",
+  "Initialises a zarr store for the dataset (metadata, unchunked variables) and records the plan (ranks, dims) in\n/.xpartition/plan.json beside the schema. The store is claimed first (/.xpartition/init.json, created only if\nabsent) and marked complete last (/.xpartition/complete.json): writers and status refuse a store whose init\ndid not complete.",
+  "<dataset-module> <store> --ranks N --dims a,b [--zarr-format 2|3] [--mode w|w-] [--stale-after 10m] [--export NAME]",
   `
 ${DATASET_HELP}
 
@@ -132,19 +143,26 @@ options:
   --dims a,b          dimensions to partition over, outermost first
   --zarr-format 2|3   zarr format (default 3)
   --mode w-|w         w- (default): fail if a store exists there; w: replace it
+  --stale-after T     w-: take over an unfinished init of the same dataset whose claim is older than T
+                      (default 10m; units ms, s, m, h), or whose process is dead on this host
 ${EXPORT_HELP}
 `,
-  { ranks: { type: "string" }, dims: { type: "string" }, "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" } },
+  {
+    ranks: { type: "string" }, dims: { type: "string" }, "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" },
+    "stale-after": { type: "string" },
+  },
   { min: 2, max: 2, names: ["dataset-module", "store"] },
   async (v, [mod, store], io) => {
     const p = planArgs("init", v);
     const zarrFormat = choiceOption("init", v, "zarr-format", ["2", "3"] as const);
     const mode = choiceOption("init", v, "mode", ["w-", "w"] as const) ?? "w-";
+    const staleAfter = staleAfterOption("init", v);
     const ds = await loadDataset(mod!, v, io);
     describePlan(ds, p.ranks, p.dims); // validates dims against the dataset before anything is written
     const path = storePath(store!, io);
-    await initializeStore(ds, path, { mode, ...(zarrFormat ? { zarrFormat: Number(zarrFormat) as 2 | 3 } : {}) }).catch(cliMode);
-    await writePlan(resolveStore(path), p);
+    // The plan is recorded by the init, before the store is marked complete.
+    const options = { mode, plan: p, ...(staleAfter !== undefined ? { staleAfter } : {}), ...(zarrFormat ? { zarrFormat: Number(zarrFormat) as 2 | 3 } : {}) };
+    await initializeStore(ds, path, options).catch(cliMode);
     io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${mod} ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
     return 0;
   },
@@ -183,6 +201,7 @@ On success the rank's completion record is written last; 'xpartition status' rea
     const budget = intOption("write", v, "memory-budget", 1);
     const path = storePath(store!, io);
     const kv = resolveStore(path);
+    await requireCompleteInit(kv, store!); // a store whose init did not complete is refused, naming its claim
     const recorded = await readPlan(kv, store!);
     if (!recorded) throw new PlanError(`${store} has no recorded plan (/.xpartition/plan.json): initialise it with 'xpartition init'`);
     checkPlan(recorded, asked, store!);
@@ -251,7 +270,7 @@ const run = command(
   "run",
   "Initialise and write every rank on local worker threads",
   "Initialises the store and writes every rank on a pool of worker threads on this machine, with progress.",
-  "<dataset-module> <store> --ranks N --dims a,b [--workers W] [--resume] [--zarr-format 2|3] [--mode w|w-] [--export NAME]",
+  "<dataset-module> <store> --ranks N --dims a,b [--workers W] [--resume] [--zarr-format 2|3] [--mode w|w-] [--stale-after 10m] [--export NAME]",
   `
 ${DATASET_HELP}
 
@@ -260,8 +279,11 @@ options:
   --dims a,b          dimensions to partition over, outermost first
   --workers W         worker threads (default: the available cores, ${availableCores()} here)
   --resume            keep a store initialised already and write only ranks without a valid completion record
+                      (a store whose init did not complete is refused)
   --zarr-format 2|3   zarr format (default 3)
   --mode w-|w         w- (default): fail if a store exists there; w: replace it
+  --stale-after T     w-: take over an unfinished init of the same dataset whose claim is older than T
+                      (default 10m), or whose process is dead on this host
   --concurrency N     threads slicing and encoding inside each rank (default 1)
 ${EXPORT_HELP}
 
@@ -271,6 +293,7 @@ Ctrl-C stops handing out ranks and lets in-flight chunk writes finish; --resume 
   {
     ranks: { type: "string" }, dims: { type: "string" }, workers: { type: "string" }, resume: { type: "boolean" },
     "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" }, concurrency: { type: "string" },
+    "stale-after": { type: "string" },
   },
   { min: 2, max: 2, names: ["dataset-module", "store"] },
   async (v, [mod, store], io) => {
@@ -279,11 +302,12 @@ Ctrl-C stops handing out ranks and lets in-flight chunk writes finish; --resume 
     const concurrency = intOption("run", v, "concurrency", 1, 256);
     const zarrFormat = choiceOption("run", v, "zarr-format", ["2", "3"] as const);
     const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
+    const staleAfter = staleAfterOption("run", v);
     return runPool(
       "run",
       {
         dataset: mod!, exportName: v.export as string | undefined, store: storePath(store!, io), ranks: p.ranks, dims: p.dims, workers,
-        resume: !!v.resume, mode, zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined, extra: concurrency ? { concurrency } : {},
+        resume: !!v.resume, mode, zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined, extra: { ...(concurrency ? { concurrency } : {}), ...(staleAfter !== undefined ? { staleAfter } : {}) },
       },
       io,
     );
@@ -297,8 +321,10 @@ const status = command(
   "Which ranks of a store are complete, which are missing, and the exact list to resubmit.",
   "<store> [--json]",
   `
-Reads the plan recorded by init and one completion record per rank (never a listing of chunks). A record
-written for another schema or plan (a fingerprint that does not match) counts as missing.
+Reads the plan recorded by init and one completion record per rank (never a listing of chunks, nor the
+ranks' chunk manifests). A record written for another schema or plan (a fingerprint that does not match), or
+into an earlier initialisation of the store, counts as missing. A store whose init did not complete is an
+error (exit 2), naming the init's host, pid and start time.
 
 options:
   --json              print the status as JSON
