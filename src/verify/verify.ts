@@ -84,9 +84,10 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     throw new VerifyError(`${where}: the store cannot be read: ${errText(e)}`);
   });
   const xpartition = !!(schemaB || initB || completeB);
+  let generation: string | undefined;
   if (xpartition) {
     try {
-      await requireCompleteInit(ops, where);
+      generation = await requireCompleteInit(ops, where);
     } catch (e) {
       if (e instanceof IncompleteInitError || e instanceof NotInitialisedError) throw new VerifyError(e.message);
       throw e;
@@ -198,7 +199,7 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
   let ranksReport: VerifyReport["ranks"] = null;
   const owners = schema && plan ? new RankOwners(schema, plan.ranks, plan.dims) : undefined;
   if (plan) {
-    const statuses = await readRankStatuses(ops, plan, await expectedFingerprint(ops, plan));
+    const statuses = await readRankStatuses(ops, plan, await expectedFingerprint(ops, plan), 32, generation);
     const complete = statuses.filter((s) => s.state === "complete");
     for (const s of statuses) {
       if (s.state === "complete") continue;
