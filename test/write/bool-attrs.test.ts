@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import * as zarr from "zarrita";
 import { Dataset, lazy, initializeStore, writePartition } from "xpartition";
+import { normalizeBool } from "../../src/write/chunks.js";
 
 const N = 300;
 const raw = Uint8Array.from({ length: N * 4 }, (_, i) => [0, 1, 2, 255, 7, 0, 128][i % 7]!);
@@ -55,6 +56,16 @@ describe("bool bytes other than 0/1", () => {
     expect(Array.from(flag.data as unknown as ArrayLike<boolean | number>, Number)).toEqual(Array.from(raw, (b) => (b ? 1 : 0)));
     const mask0 = await zarr.get(await zarr.open(root.resolve("mask0"), { kind: "array" }));
     expect(Array.from(mask0.data as unknown as ArrayLike<boolean | number>, Number)).toEqual([0, 1, 1, 1]);
+  });
+  it("normalizeBool: every non-zero byte becomes 1, at any offset and length, bytes outside untouched", () => {
+    const src = Uint8Array.from({ length: 70 }, (_, i) => (i * 37 + 11) % 256);
+    for (let start = 0; start < 5; start++) {
+      for (const len of [0, 1, 3, 4, 9, 64]) {
+        const a = src.slice();
+        normalizeBool(a.subarray(start, start + len));
+        expect(Array.from(a)).toEqual(Array.from(src, (b, i) => (i >= start && i < start + len ? (b ? 1 : 0) : b)));
+      }
+    }
   });
   it("leave the caller's own array as it was", async () => {
     const ds = boolDataset();
