@@ -99,7 +99,8 @@ export function incompleteReason(st: InitState): string {
   return `${by}; ${COMPLETE_KEY} is for generation ${st.completed}, the claim's is ${st.claim.generation}`;
 }
 
-const ADVICE = "run the same init again (it takes over a stale claim), or replace the store with mode \"w\" (--mode w)";
+const REPLACE = 'replace the store with mode "w" (--mode w)';
+const RETAKE = `run the same init again (it takes over the claim once stale: its process dead, or older than staleAfter, --stale-after), or ${REPLACE}`;
 
 /**
  * The generation of a completely initialised store; otherwise an error: NotInitialisedError when the store
@@ -114,7 +115,8 @@ export async function requireCompleteInit(store: Gettable, where: string): Promi
   if (st.claim === undefined && st.completed === undefined && (await store.get("/.xpartition/schema.json")) == null) {
     throw new NotInitialisedError(`${where} is not an initialised xpartition store (no ${INIT_KEY}): initialise it first (initializeStore, or 'xpartition init')`);
   }
-  throw new IncompleteInitError(`${where}: initialisation of this store did not complete (${incompleteReason(st)}): ${ADVICE}`);
+  const advice = typeof st.claim === "object" ? RETAKE : REPLACE;
+  throw new IncompleteInitError(`${where}: initialisation of this store did not complete (${incompleteReason(st)}): ${advice}`);
 }
 
 /** Throws when the store's claim is no longer `generation` (the store was removed or initialised again). */

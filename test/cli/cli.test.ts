@@ -16,6 +16,13 @@ function xp(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 /** An error: exactly one line on stderr, nothing on stdout, the given exit status. */
+/** A hand-made store's initialisation marked complete (init.json and complete.json of one generation, "g0"). */
+function markInitComplete(store: string): void {
+  const claim = { generation: "g0", startedAt: new Date().toISOString(), host: "h", pid: 1, schemaFingerprint: "" };
+  writeFileSync(join(store, ".xpartition", "init.json"), JSON.stringify(claim));
+  writeFileSync(join(store, ".xpartition", "complete.json"), JSON.stringify({ generation: "g0" }));
+}
+
 function fails(args: string[], code: number, pattern: RegExp, env: Record<string, string> = {}) {
   const r = xp(args, env);
   expect(r.err).toMatch(pattern);
@@ -92,9 +99,11 @@ describe("xpartition CLI", () => {
   });
 
   it("write without a recorded plan, or without a rank, fails before loading anything", () => {
-    fails(["write", "named.mjs", "nostore"], 1, /nostore has no recorded plan \(\/\.xpartition\/plan\.json\): initialise it with 'xpartition init'/);
+    fails(["write", "named.mjs", "nostore"], 1, /nostore is not an initialised xpartition store \(no \/\.xpartition\/init\.json\): initialise it first/);
     const s = join(dir, "planned");
     mkdirSync(join(s, ".xpartition"), { recursive: true });
+    markInitComplete(s);
+    fails(["write", "named.mjs", "planned"], 1, /planned has no recorded plan \(\/\.xpartition\/plan\.json\): initialise it with 'xpartition init'/);
     writeFileSync(join(s, ".xpartition", "plan.json"), JSON.stringify({ ranks: 4, dims: ["time"] }));
     fails(["write", "named.mjs", "planned"], 1, /^xpartition write: no rank: pass --rank R or run under an engine that sets one of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, CLOUD_RUN_TASK_INDEX, BATCH_TASK_INDEX, PBS_ARRAY_INDEX, PBS_ARRAYID, SGE_TASK_ID, LSB_JOBINDEX, OMPI_COMM_WORLD_RANK, PMI_RANK$/m);
     fails(["write", "named.mjs", "planned"], 1, /SLURM_ARRAY_TASK_ID=4 is out of range: the plan has 4 ranks \(0\.\.3\)/, { SLURM_ARRAY_TASK_ID: "4" });
@@ -108,10 +117,12 @@ describe("xpartition CLI", () => {
     const s = join(dir, "recs");
     mkdirSync(join(s, ".xpartition", "ranks"), { recursive: true });
     writeFileSync(join(s, ".xpartition", "schema.json"), "{}");
+    fails(["status", "recs"], 2, /^xpartition status: recs: initialisation of this store did not complete \(no \/\.xpartition\/init\.json/);
+    markInitComplete(s);
     fails(["status", "recs"], 2, /recs has no recorded plan/);
     writeFileSync(join(s, ".xpartition", "plan.json"), JSON.stringify({ ranks: 8, dims: ["time"] }));
     const rec = (r: number, extra = {}) =>
-      writeFileSync(join(s, ".xpartition", "ranks", `${r}.json`), JSON.stringify({ rank: r, ranks: 8, dims: ["time"], fingerprint: planFingerprint({} as never, 8, ["time"]), chunks: 2, bytesIn: 100, bytesOut: 50, ...extra }));
+      writeFileSync(join(s, ".xpartition", "ranks", `${r}.json`), JSON.stringify({ rank: r, ranks: 8, dims: ["time"], fingerprint: planFingerprint({} as never, 8, ["time"]), generation: "g0", chunks: 2, bytesIn: 100, bytesOut: 50, ...extra }));
     for (const r of [0, 1, 2, 6]) rec(r);
     rec(7, { ranks: 4 }); // another plan's record: missing
     writeFileSync(join(s, ".xpartition", "ranks", "5.json"), "{not json");
