@@ -62,6 +62,32 @@ describe("verifyStore on whole stores", () => {
     }
   });
 
+  it("reads each chunk once, at most `concurrency` at a time (shards included)", async () => {
+    for (const [map, concurrency] of [[await smallStore(3), 3], [await shardedStore(), 2]] as const) {
+      const reads = new Map<string, number>();
+      let inFlight = 0, peak = 0;
+      const store = {
+        get: async (k: string) => {
+          reads.set(k, (reads.get(k) ?? 0) + 1);
+          if (!/\/c\//.test(k)) return map.get(k);
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await new Promise((r) => setTimeout(r, 1));
+          inFlight--;
+          return map.get(k);
+        },
+        set: (k: string, v: Uint8Array) => void map.set(k, v),
+        list: () => [...map.keys()],
+      };
+      const r = await verifyStore(store, { concurrency });
+      expect(r.ok).toBe(true);
+      const chunkKeys = [...map.keys()].filter((k) => /\/c\//.test(k));
+      expect(chunkKeys.length).toBe(r.chunks.checked);
+      for (const k of chunkKeys) expect(reads.get(k), k).toBe(1);
+      expect(peak).toBe(concurrency);
+    }
+  });
+
   it("a store object without list: chunks looked up by grid index, and that keys were not listed is said", async () => {
     const map = await smallStore(3);
     const r = await verifyStore({ get: (k: string) => map.get(k), set: (k: string, v: Uint8Array) => void map.set(k, v) });
