@@ -108,19 +108,19 @@ export function arrayLayout(name: string, format: 2 | 3, doc: Json): ArrayLayout
   const chunkShape = chunks;
   const grid = shape.map((n, d) => Math.ceil(n / chunkShape[d]!));
   const parseKey = (rel: string): number[] | string => {
-    if (shape.length === 0) return rel === keyOf([]) ? [] : `not the chunk key ${JSON.stringify(keyOf([]))} of a 0-d array`;
+    if (shape.length === 0) return rel === keyOf([]) ? [] : `it is not the chunk key ${JSON.stringify(keyOf([]))} of a 0-d array`;
     let parts = rel.split(sep);
     if (prefix) {
-      if (parts[0] !== prefix) return `does not start with "${prefix}${sep}"`;
+      if (parts[0] !== prefix) return `it does not start with "${prefix}${sep}"`;
       parts = parts.slice(1);
     }
-    if (parts.length !== shape.length) return `has ${parts.length} indices, the array ${shape.length} dimensions`;
+    if (parts.length !== shape.length) return `it has ${parts.length} indices, the array ${shape.length} dimensions`;
     const idx: number[] = [];
     for (let d = 0; d < parts.length; d++) {
       const p = parts[d]!;
-      if (!/^(0|[1-9]\d*)$/.test(p)) return `index ${JSON.stringify(p)} is not an integer`;
+      if (!/^(0|[1-9]\d*)$/.test(p)) return `its index ${JSON.stringify(p)} is not an integer`;
       const i = Number(p);
-      if (i >= grid[d]!) return `index ${i} along axis ${d} is outside the grid (${grid[d]} chunks)`;
+      if (i >= grid[d]!) return `its index ${i} along axis ${d} is outside the grid (${grid[d]} chunks)`;
       idx.push(i);
     }
     return idx;

@@ -256,7 +256,7 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
       if (typeof idx === "string") {
         listed.add(k);
         const m = expected.get(k);
-        problem({ kind: "outside-grid", variable: l.name, key: k, message: `${k} is not a chunk key of ${JSON.stringify(l.name)} (shape ${canon(l.shape)}, chunks ${canon(l.chunks)}): it ${idx}${m ? `; rank ${m.rank}'s manifest lists it` : ""}` });
+        problem({ kind: "outside-grid", variable: l.name, key: k, message: `${k} is not a chunk key of ${JSON.stringify(l.name)} (shape ${canon(l.shape)}, chunks ${canon(l.chunks)}): ${idx}${m ? `; rank ${m.rank}'s manifest lists it` : ""}` });
         continue;
       }
       perArray[ai]!.push({ layout: l, decoder: decoders.get(l)!, arr: arrays[ai]!, key: k, idx });

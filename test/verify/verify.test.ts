@@ -161,7 +161,7 @@ describe("verifyStore finds and names", () => {
     const r = await verifyStore(store);
     expect(kinds(r)).toEqual(["outside-grid", "outside-grid", "outside-grid", "stray-key"]);
     const msg = (k: string) => r.problems.find((p) => p.key === k)!.message;
-    expect(msg("/temp/c/3/0/0")).toMatch(/not a chunk key of "temp" \(shape \[7,5,6\], chunks \[3,2,4\]\): it index 3 along axis 0 is outside the grid \(3 chunks\)/);
+    expect(msg("/temp/c/3/0/0")).toMatch(/not a chunk key of "temp" \(shape \[7,5,6\], chunks \[3,2,4\]\): its index 3 along axis 0 is outside the grid \(3 chunks\)/);
     expect(msg("/temp/c/0/0")).toMatch(/has 2 indices, the array 3 dimensions/);
     expect(msg("/temp/0.0.0")).toMatch(/does not start with "c\/"/);
     expect(msg("/notes.txt")).toMatch(/neither zarr metadata nor under an array/);
