@@ -1,15 +1,17 @@
 // The CLI's commands. Each parses its own options (./args.ts), does its work through the library (the same
 // functions users call) and returns the exit status.
 import process from "node:process";
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { FileSystemStore } from "../store/fs.js";
+import { resolveStore as openStoreArg, storeScheme, StoreError } from "../store/index.js";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
 import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
 import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan, type RecordedPlan } from "../run/records.js";
-import { storeStatus, NotInitialisedError } from "../run/status.js";
+import { storeStatus } from "../run/status.js";
 import { parseDuration, requireCompleteInit } from "../write/state.js";
 import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
 import { describePlan, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
@@ -85,7 +87,30 @@ function planArgs(name: string, v: Record<string, string | boolean | undefined>)
   return { ranks, dims };
 }
 
-const storePath = (s: string, io: Io) => (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(s) ? s : new URL(s, `file://${io.cwd.endsWith("/") ? io.cwd : io.cwd + "/"}`).pathname);
+/**
+ * A store argument as given: a plain path (spaces, "#", "?", "%41", non-ASCII kept, never a URL, never
+ * glob-expanded) resolved against the current directory; a URL (file:, scheme://) left to the scheme table.
+ * An unknown or unsupported scheme is a usage error here, before anything is read or written.
+ */
+function storePath(s: string, io: Io): string {
+  if (storeScheme(s) === undefined) return resolvePath(io.cwd, s);
+  try {
+    openStoreArg(s);
+  } catch (e) {
+    if (e instanceof StoreError) throw new UsageError(e.message);
+    throw e;
+  }
+  return s;
+}
+
+/** A filesystem store's root must be an existing directory (status, clean): a usage error (exit 2) otherwise. */
+function checkStoreRoot(cmd: string, path: string, given: string): void {
+  const s = openStoreArg(path);
+  if (!(s instanceof FileSystemStore)) return;
+  const st = statSync(s.root, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`${cmd}: no such store: ${given}`);
+  if (!st.isDirectory()) throw new UsageError(`${cmd}: ${given} is a file, not a store (a store is a directory)`);
+}
 
 // ---------------------------------------------------------------------------------------------------- plan
 const plan = command(
@@ -334,12 +359,15 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
   { json: { type: "boolean" } },
   { min: 1, max: 1, names: ["store"] },
   async (v, [store], io) => {
+    const path = storePath(store!, io);
     let st;
     try {
-      st = await storeStatus(storePath(store!, io));
+      checkStoreRoot("status", path, store!);
+      st = await storeStatus(path);
     } catch (e) {
-      if (e instanceof NotInitialisedError || e instanceof PlanError) throw new UsageError((e as Error).message.replace(storePath(store!, io), store!));
-      throw e;
+      // Every error exits 2, as --help says (1 means ranks missing); the store named as given.
+      if (e instanceof UsageError) throw e;
+      throw new UsageError((e as Error).message.split(path).join(store!));
     }
     const list = st.resubmit?.slice("--array=".length) ?? "";
     if (v.json) {
@@ -378,16 +406,22 @@ options:
   --min-age SECONDS   only files not modified for this long (default 60: a live writer holds its temporary
                       file only while one chunk is written)
   --dry-run           list them, remove nothing
+
+exit status: 0 done (also when there was nothing to remove), 2 error (no such store, not a directory)
 `,
   { "min-age": { type: "string" }, "dry-run": { type: "boolean" } },
   { min: 1, max: 1, names: ["store"] },
   async (v, [store], io) => {
     const minAgeSeconds = intOption("clean", v, "min-age", 0) ?? 60;
+    const scheme = storeScheme(store!);
+    if (scheme !== undefined && scheme !== "file") throw new UsageError(`clean: ${store} is not a filesystem store (its scheme is ${scheme}:)`);
     const path = storePath(store!, io);
-    if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(path) && !path.startsWith("file:")) throw new UsageError(`clean: ${store} is not a filesystem store`);
-    const fs = new FileSystemStore(path);
-    if (!existsSync(fs.root)) throw new UsageError(`clean: no such store: ${store}`);
-    const { files, bytes } = await fs.cleanTemporary({ minAgeSeconds, dryRun: Boolean(v["dry-run"]) });
+    const fs = openStoreArg(path);
+    if (!(fs instanceof FileSystemStore)) throw new UsageError(`clean: ${store} is not a filesystem store`);
+    checkStoreRoot("clean", path, store!);
+    const { files, bytes } = await fs.cleanTemporary({ minAgeSeconds, dryRun: Boolean(v["dry-run"]) }).catch((e: Error) => {
+      throw new UsageError(`clean: ${e.message}`); // exit 2, as --help says
+    });
     if (v["dry-run"]) for (const f of files) io.out.write(`${f}\n`);
     io.out.write(`${store}: ${v["dry-run"] ? "would remove" : "removed"} ${files.length} temporary file${files.length === 1 ? "" : "s"} (${formatBytes(bytes)}) left by interrupted writes\n`);
     return 0;

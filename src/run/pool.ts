@@ -9,6 +9,7 @@ import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
+import { describeStore, resolveStore as resolveStoreArg, storeOptions, StoreError, type Store, type StoreOptions } from "../store/index.js";
 import type { WorkerData, ChunkProgress } from "./worker.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
@@ -39,8 +40,11 @@ export interface WriteAllOptions {
   dataset: string | URL;
   /** A named export of the module instead of the default. */
   exportName?: string;
-  /** A path or file: URL: each worker thread opens the store itself. */
-  store: string | URL;
+  /**
+   * A path, a file: URL or a FileSystemStore: each worker thread reopens the store itself (from its plain
+   * options, `storeOptions`), so a Map or another in-memory store cannot be used.
+   */
+  store: string | URL | Store;
   ranks: number;
   dims: readonly string[];
   /** Worker threads (default: the available cores, at most one per rank). */
@@ -96,8 +100,13 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const t0 = performance.now();
   const { dataset, exportName, store, ranks, dims, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
   const plan = validatePlan(ranks, dims ? [...dims] : dims, "writeAll");
-  if (typeof store !== "string" && !(store instanceof URL)) {
-    throw new TypeError("writeAll: store must be a path or a file: URL, since every worker thread opens the store itself");
+  const opened = resolveStoreArg(store); // an unknown or unsupported scheme fails here, as itself
+  let storeOpts: StoreOptions;
+  try {
+    storeOpts = storeOptions(opened);
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    throw new TypeError(`writeAll: store must be a path or a file: URL (or a FileSystemStore), since every worker thread reopens it: ${e.message}`);
   }
   if (init !== false && init !== "w-" && init !== "w") throw new TypeError(`writeAll: init ${JSON.stringify(init)} is not valid: expected "w-", "w" or false`);
   if (w !== undefined && (!Number.isSafeInteger(w) || w < 1)) throw new TypeError(`writeAll: workers ${JSON.stringify(w)} is not valid: expected an integer >= 1`);
@@ -119,7 +128,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   // The plan is checked against the dataset (dims exist...) before anything is written.
   const perRank = describePlan(ds, plan.ranks, plan.dims, initOptions.encoding as never).perRank;
   const kv: KeyStore = resolveStore(store);
-  const where = typeof store === "string" ? store : store.href;
+  const where = describeStore(store);
   // A store with any trace of an initialisation is written into (init false, or resume) only once that
   // initialisation completed: a killed or failed one is refused (requireCompleteInit), never written over.
   const st = await readInitState(kv);
@@ -156,7 +165,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     });
   progress("start");
 
-  const workerData: WorkerData = { dataset: url, exportName, store: typeof store === "string" ? store : store.href, ranks: plan.ranks, dims: plan.dims, writeOptions };
+  const workerData: WorkerData = { dataset: url, exportName, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
   const pool = await runTaskPool({
     workerUrl: new URL("./worker.js", import.meta.url),
     workerData,

@@ -3,6 +3,8 @@
 // record per rank, never a listing of chunks (nor the ranks' chunk manifests), keeps this fast on stores with
 // millions of chunks.
 
+import { resolveStore, StoreOps, type StoreLike } from "../store/index.js";
+
 /** The part of zarrita's store shape used here. */
 export interface KeyStore {
   get(key: string): Promise<Uint8Array | undefined> | Uint8Array | undefined;
@@ -40,7 +42,9 @@ export function validatePlan(ranks: unknown, dims: unknown, what = "plan"): Reco
   return { ranks, dims: [...dims] as string[] };
 }
 
-export async function writePlan(store: KeyStore, plan: RecordedPlan): Promise<void> {
+/** Record the plan; `store` is any store argument initializeStore accepts (a path, a file: URL, a store). */
+export async function writePlan(storeArg: KeyStore | StoreLike, plan: RecordedPlan): Promise<void> {
+  const store = (typeof storeArg === "string" || storeArg instanceof URL ? new StoreOps(resolveStore(storeArg)) : storeArg) as KeyStore;
   if (!store.set) throw new PlanError("the store cannot be written (it has no set method)");
   const body = JSON.stringify({ ranks: plan.ranks, dims: plan.dims }, null, 2) + "\n";
   await store.set(PLAN_KEY, new TextEncoder().encode(body));

@@ -3,11 +3,13 @@ import type { Dataset } from "../model/dataset.js";
 import { serveItems } from "./serve.js";
 import { loadDatasetExport } from "./load.js";
 import { isDataset, writePartition } from "./backend.js";
+import { openStoreFromOptions, type StoreOptions } from "../store/index.js";
 
 export interface WorkerData {
   dataset: string;
   exportName?: string;
-  store: string;
+  /** The store as plain options (`storeOptions`): each worker thread reopens it. */
+  store: StoreOptions;
   ranks: number;
   dims: string[];
   writeOptions: Record<string, unknown>;
@@ -23,6 +25,7 @@ export interface ChunkProgress {
 serveItems(async (data) => {
   const d = data as WorkerData;
   const ds = (await loadDatasetExport(d.dataset, { exportName: d.exportName, check: isDataset })) as Dataset;
+  const store = openStoreFromOptions(d.store);
   return async (rank, ctx) => {
     let acc: ChunkProgress = { chunks: 0, bytesIn: 0, bytesOut: 0 };
     let last = performance.now();
@@ -34,7 +37,7 @@ serveItems(async (data) => {
     };
     let record;
     try {
-      record = await writePartition(ds, d.store, {
+      record = await writePartition(ds, store, {
         ...d.writeOptions,
         ranks: d.ranks,
         dims: d.dims,

@@ -1,25 +1,14 @@
-// Store resolution: a path or `file:` URL becomes a FileSystemStore; any object with zarrita's store shape is
-// used as is (a plain Map included). `StoreOps` gives the writer one async view of whatever it was handed.
+// The store layer's entry: resolution (./resolve.ts: paths, file: URLs, the scheme table, reopening from plain
+// options) and `StoreOps`, which gives the writer one async view of whatever store it was handed.
 import { FileSystemStore } from "./fs.js";
 import { StoreError, type Store } from "./types.js";
 
 export { FileSystemStore, type FileSystemStoreOptions } from "./fs.js";
 export { StoreError, type Store } from "./types.js";
-
-export type StoreLike = Store | string | URL;
-
-export function resolveStore(store: StoreLike, options: { durable?: boolean } = {}): Store {
-  if (typeof store === "string" || store instanceof URL) {
-    if (store instanceof URL && store.protocol !== "file:") {
-      throw new StoreError(`store URL ${store.href}: only file: URLs name a filesystem store; pass a store object for others`);
-    }
-    return new FileSystemStore(store, { durable: options.durable });
-  }
-  if (!store || typeof (store as Store).get !== "function" || typeof (store as Store).set !== "function") {
-    throw new StoreError("store must be a path, a file: URL, or an object with get(key) and set(key, bytes) (a Map works)");
-  }
-  return store;
-}
+export {
+  describeStore, openStoreFromOptions, registerStoreScheme, resolveStore, storeOptions, storeScheme,
+  type ResolveOptions, type StoreLike, type StoreOptions, type StoreScheme,
+} from "./resolve.js";
 
 /** Uniform async operations over a store; `canDelete` / `canList` / `canSetIfAbsent` say what it supports. */
 export class StoreOps {
