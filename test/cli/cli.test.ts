@@ -113,7 +113,7 @@ describe("xpartition CLI", () => {
   });
 
   it("status: missing store, no plan, and hand-made records", () => {
-    fails(["status", "nowhere"], 2, /^xpartition status: nowhere is not an initialised xpartition store/);
+    fails(["status", "nowhere"], 2, /^xpartition status: no such store: nowhere$/m);
     const s = join(dir, "recs");
     mkdirSync(join(s, ".xpartition", "ranks"), { recursive: true });
     writeFileSync(join(s, ".xpartition", "schema.json"), "{}");
