@@ -30,7 +30,8 @@ Deno.test("writeAll under Deno with 1, 2 and 3 workers", async () => {
 });
 
 Deno.test("writePartition with concurrency 2 (encode threads) under Deno equals concurrency 1", async () => {
-  const { d1Dataset, initializeStore, writePartition } = await import("xpartition");
+  const { initializeStore, writePartition } = await import("xpartition");
+  const { d1Dataset } = await import("xpartition/demo");
   const ds = d1Dataset({ time: 8 });
   const a = new Map<string, Uint8Array>(), b = new Map<string, Uint8Array>();
   await initializeStore(ds, a);
@@ -58,7 +59,8 @@ Deno.test("the CLI under Deno: run then status", async () => {
 });
 
 Deno.test("concurrency 2 to a filesystem store under Deno (chunks handed to the writer thread by transfer) equals one thread to a Map", async () => {
-  const { d1Dataset, initializeStore, writePartition, FileSystemStore } = await import("xpartition");
+  const { initializeStore, writePartition, FileSystemStore } = await import("xpartition");
+  const { d1Dataset } = await import("xpartition/demo");
   const ds = d1Dataset({ time: 8 });
   const a = new Map<string, Uint8Array>();
   const dir = await Deno.makeTempDir({ prefix: "xp-deno-conc-" });

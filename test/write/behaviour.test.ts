@@ -2,11 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, statSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Dataset, lazy, fromArray, derive, initializeStore, writePartition, readCompletionRecord, FileSystemStore,
-  StoreStateError, SchemaMismatchError, PartitionWriteError, WriteSpecError, StoreError, RankError,
-  type CompletionRecord,
-} from "../../src/index.js";
+import { Dataset, lazy, fromArray, derive, initializeStore, writePartition, FileSystemStore, StoreStateError, SchemaMismatchError, PartitionWriteError, WriteSpecError, StoreError, RankError, type CompletionRecord } from "../../src/index.js";
+import { readCompletionRecord } from "../../src/internal.js";
 import { readAll, small } from "./helpers.js";
 
 const quiet = { onWarning: () => {} };
@@ -224,7 +221,7 @@ describe("accessors", () => {
     const got = await readAll(one, 3);
     expect(Object.keys(got.arrays)).toEqual(["temp"]);
     expect(Array.from(got.arrays.temp!.data as Float32Array)).toEqual(Array.from(temp));
-    const { readSchema } = await import("../../src/index.js");
+    const { readSchema } = await import("../../src/internal.js");
     expect((await readSchema(one))!.variables.temp!.dtype).toBe("float32");
   });
 });
