@@ -56,7 +56,8 @@ export function schemaOf(plan: DatasetPlan): Schema {
     };
   }
   const attrs: NonNullable<Schema["attrs"]> = { dataset: roundTrip(plan.attrs), variables: {} };
-  for (const name of Object.keys(variables)) attrs.variables[name] = roundTrip(plan.variables.find((v) => v.name === name)!.spec.attrs);
+  const byName = new Map(plan.variables.map((v) => [v.name, v]));
+  for (const name of Object.keys(variables)) attrs.variables[name] = roundTrip(byName.get(name)!.spec.attrs);
   return { xpartition: 1, zarrFormat: plan.format, consolidated: plan.consolidated, variables, attrs };
 }
 
