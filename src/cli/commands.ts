@@ -115,6 +115,8 @@ function checkStoreRoot(cmd: string, path: string, given: string): void {
 // ---------------------------------------------------------------------------------------------------- plan
 const plan = command(
   "plan",
+/** Ranks listed per variable by `plan` (without --json) before it summarises. */
+const PLAN_RANKS_SHOWN = 16;
   "Show how the ranks would split the work",
   "Per variable and rank: its region, chunks and bytes; ranks left idle; the spread of work between ranks.",
   "<dataset-module> --ranks N --dims a,b [--json] [--export NAME]",
@@ -140,14 +142,24 @@ ${EXPORT_HELP}
     io.out.write(`${p.ranks} ranks over ${p.dims.join(", ")}\n`);
     for (const variable of report.variables) {
       io.out.write(`\n${variable.name} (${variable.dims.join(", ")}) shape ${variable.shape.join("x")} chunks ${variable.chunks.join("x")} ${variable.dtype}\n`);
-      for (const r of variable.perRank) {
+    // Bounded output at any rank count: the first and last ranks of each variable (--json lists every rank).
+    const shown = (n: number) => (n <= PLAN_RANKS_SHOWN + 4 ? n : PLAN_RANKS_SHOWN);
+      const rows = variable.perRank, head = shown(rows.length);
+      const line = (r: (typeof rows)[number]) => {
         const region = r.region ? r.region.map(([a, b], i) => `${variable.dims[i]} ${a}:${b}`).join(", ") : "idle";
         io.out.write(`  rank ${String(r.rank).padStart(3)}  ${region.padEnd(40)}  ${String(r.chunks).padStart(6)} chunks  ${formatBytes(r.bytes)}\n`);
       }
     }
+      };
+      rows.slice(0, head).forEach(line);
+      if (head < rows.length) {
+        io.out.write(`  ... ${rows.length - head - 2} more ranks (--json lists every rank)\n`);
+        rows.slice(-2).forEach(line);
     const s = report.spread;
     io.out.write(`\nper rank: ${s.minChunks}..${s.maxChunks} chunks, ${formatBytes(s.minBytes)}..${formatBytes(s.maxBytes)} (max/mean ${s.imbalance.toFixed(2)})\n`);
-    io.out.write(report.idle.length ? `idle ranks: ${formatRankList(report.idle)} (nothing to write)\n` : "idle ranks: none\n");
+    let idle = formatRankList(report.idle);
+    if (idle.length > 200) idle = `${idle.slice(0, idle.lastIndexOf(",", 200))},... (${report.idle.length} ranks)`;
+    io.out.write(report.idle.length ? `idle ranks: ${idle} (nothing to write)\n` : "idle ranks: none\n");
     return 0;
   },
 );

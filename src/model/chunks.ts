@@ -10,6 +10,35 @@ function where(axis: number, dims: readonly string[] | undefined, name: string |
   return `${dim !== undefined ? `dimension ${JSON.stringify(dim)}` : `axis ${axis}`} of ${label(name) || "the array "}`.trimEnd();
 }
 
+/**
+ * Chunks along one axis that can be indexed: chunk lists are held per chunk (and planned on), so a grid of
+ * 2^30 chunks along an axis would exhaust memory (V8 aborts); beyond 2^25 V8 also stops allocating them fast.
+ */
+export const MAX_CHUNKS_PER_AXIS = 2 ** 25;
+
+/** Refuse a grid too large to index before anything is allocated: naming the axis, sizes and counts. */
+function checkGrid(shape: readonly number[], chunks: readonly unknown[], name?: string, dims?: readonly string[]): void {
+  let total = 1;
+  const counts = shape.map((size, axis) => {
+    const c = chunks[axis];
+    const n = typeof c === "number" && Number.isSafeInteger(c) && c >= 1 && size > 0 ? Math.ceil(size / c) : Array.isArray(c) ? c.length : 1;
+    if (n > MAX_CHUNKS_PER_AXIS) {
+      throw new ChunksError(
+        `chunks for ${where(axis, dims, name)}: ${n} chunks (size ${size}, chunk length ${String(c)}) are more than ` +
+          `${MAX_CHUNKS_PER_AXIS} along one dimension, too many to index: use larger chunks`,
+      );
+    }
+    total *= n;
+    return n;
+  });
+  if (total > Number.MAX_SAFE_INTEGER) {
+    throw new ChunksError(
+      `chunks of ${label(name) || "the array "}make a grid of ${counts.join(" x ")} chunks${dims ? ` over (${dims.join(", ")})` : ""}, ` +
+        `more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1), too many to index: use larger chunks`,
+    );
+  }
+}
+
 /** Expand and validate chunks for `shape`. Errors name the dimension (or axis), the value and the size. */
 export function normalizeChunks(shape: readonly number[], chunks: unknown, name?: string, dims?: readonly string[]): number[][] {
   if (!Array.isArray(chunks) || chunks.length !== shape.length) {
@@ -17,6 +46,7 @@ export function normalizeChunks(shape: readonly number[], chunks: unknown, name?
       `chunks of ${label(name) || "the array "}must have one entry per axis (${shape.length}), got ${JSON.stringify(chunks)}`,
     );
   }
+  checkGrid(shape, chunks, name, dims);
   return shape.map((size, axis) => {
     const c: unknown = chunks[axis];
     if (typeof c === "number") {

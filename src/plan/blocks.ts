@@ -90,11 +90,25 @@ export function blockRange(dim: string, indexer: unknown, n: number, variable?: 
   return { start, stop };
 }
 
+// Prefix sums of chunk lists (read-only by contract), so that planning many ranks stays linear, not
+// ranks x chunks.
+const prefixes = new WeakMap<readonly number[], Float64Array>();
+
+/** `out[b]` is the array index of the start of block `b` along chunk lengths `c` (out[c.length] = the size). */
+export function chunkStarts(c: readonly number[]): Float64Array {
+  let p = prefixes.get(c);
+  if (!p || p.length !== c.length + 1) {
+    p = new Float64Array(c.length + 1);
+    for (let i = 0; i < c.length; i++) p[i + 1] = p[i]! + c[i]!;
+    prefixes.set(c, p);
+  }
+  return p;
+}
+
 /** Array index of the start of block `b` along chunk lengths `c` (sum of the first b chunks). */
 function prefix(c: readonly number[], b: number): number {
-  let s = 0;
-  for (let i = 0; i < b; i++) s += c[i]!;
-  return s;
+  if (b <= 0) return 0;
+  return chunkStarts(c)[Math.min(b, c.length)]!;
 }
 
 /** Convert a block range along one dim to an array index range (xpartition: sum(chunks[:start]), sum(chunks[:stop])). */

@@ -3,6 +3,7 @@
 import { Dataset } from "../model/dataset.js";
 import { dtypeInfo } from "../model/dtypes.js";
 import { datasetPartitionIndexers } from "../plan/partition.js";
+import { chunkStarts } from "../plan/blocks.js";
 import type { VariableEncoding } from "../write/encoding.js";
 import { planningCollection } from "../write/sharding.js";
 
@@ -24,11 +25,22 @@ export interface PlanReport {
   spread: { minChunks: number; maxChunks: number; minBytes: number; maxBytes: number; imbalance: number };
 }
 
-/** Chunks of a 1-d chunk list that [start, stop) covers (regions from the planner are chunk-aligned). */
+/** First chunk index whose end is past `at` (binary search over the chunk starts). */
+function chunkAt(starts: Float64Array, at: number): number {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid + 1]! <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Chunks of a 1-d chunk list that [start, stop) overlaps: O(log chunks), so many ranks stay cheap. */
 function chunksIn(lengths: readonly number[], start: number, stop: number): number {
-  let n = 0;
-  for (let i = 0, at = 0; i < lengths.length && at < stop; at += lengths[i]!, i++) if (at + lengths[i]! > start) n++;
-  return n;
+  if (stop <= start) return 0;
+  const starts = chunkStarts(lengths);
+  return chunkAt(starts, stop - 1) - chunkAt(starts, start) + 1;
 }
 
 /** `encoding`: the per-variable overrides given to initializeStore (sharded variables are planned on shards). */
@@ -66,11 +78,16 @@ export function describePlan(ds: Dataset, ranks: number, dims: readonly string[]
     report.perRank.push({ rank, chunks, bytes });
     if (chunks === 0) report.idle.push(rank);
   }
-  const c = report.perRank.map((r) => r.chunks), b = report.perRank.map((r) => r.bytes);
-  const mean = b.reduce((s, x) => s + x, 0) / Math.max(1, b.length);
-  report.spread = {
-    minChunks: Math.min(...c), maxChunks: Math.max(...c), minBytes: Math.min(...b), maxBytes: Math.max(...b),
-    imbalance: mean > 0 ? Math.max(...b) / mean : 1,
-  };
+  // Loops, not Math.min(...xs): spreading one argument per rank overflows the stack at ~10^5 ranks.
+  let minChunks = Infinity, maxChunks = 0, minBytes = Infinity, maxBytes = 0, sum = 0;
+  for (const r of report.perRank) {
+    minChunks = Math.min(minChunks, r.chunks);
+    maxChunks = Math.max(maxChunks, r.chunks);
+    minBytes = Math.min(minBytes, r.bytes);
+    maxBytes = Math.max(maxBytes, r.bytes);
+    sum += r.bytes;
+  }
+  const mean = sum / Math.max(1, report.perRank.length);
+  report.spread = { minChunks, maxChunks, minBytes, maxBytes, imbalance: mean > 0 ? maxBytes / mean : 1 };
   return report;
 }
