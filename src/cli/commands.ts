@@ -7,7 +7,9 @@ import { FileSystemStore } from "../store/fs.js";
 import { resolveStore as openStoreArg, storeScheme, StoreError } from "../store/index.js";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
-import { formatBytes, formatDuration, progressReporter, type ProgressOut } from "./progress.js";
+import { formatBytes, formatDuration, progressReporter, verifyProgressReporter, type ProgressOut } from "./progress.js";
+import { verifyStore } from "../verify/verify.js";
+import { formatReport } from "../verify/report.js";
 import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan, type RecordedPlan } from "../run/records.js";
@@ -440,6 +442,51 @@ exit status: 0 done (also when there was nothing to remove), 2 error (no such st
   },
 );
 
+// ---------------------------------------------------------------------------------------------------- verify
+const verify = command(
+  "verify",
+  "Prove a store whole: decode every chunk, check it against its rank's manifest",
+  "Reads every chunk of a store once and decodes it with zarrita and numcodecs.js (independent of the writer);\nchecks shard indexes, each complete rank's chunks against its manifest, and keys that do not belong.",
+  "<store> [--json] [--concurrency N]",
+  `
+<store> is a directory path or a file: URL, used as given.
+
+For every chunk (and every inner chunk of a shard): it decodes to its element count x dtype size. For every
+shard: its index's CRC-32C matches and each entry lies within the shard. For every complete rank: each chunk
+its manifest (/.xpartition/ranks/<rank>.chunks) lists is present with the same length and XXH64 (a byte
+changed in a compressed chunk often still decodes). Also listed: keys under an array that are not chunks of
+its grid, keys at the root that are not zarr metadata, ranks without a completion record, and (as warnings)
+temporary files of interrupted writes ('xpartition clean' removes them).
+
+options:
+  --json              print the report as JSON (its schema: README, "Verifying a store")
+  --concurrency N     chunks read and decoded at once (default 8); memory holds at most N chunks or shards
+
+On a terminal a live line on stderr shows chunks checked, MB/s and ETA. Problems are listed with the ranks
+to write again, as 'xpartition status' prints them (resubmit: --array=...).
+
+exit status: 0 whole, 1 problems found, 2 error (not a store, an initialisation that did not complete, a bad
+command line)
+`,
+  { json: { type: "boolean" }, concurrency: { type: "string" } },
+  { min: 1, max: 1, names: ["store"] },
+  async (v, [store], io) => {
+    const concurrency = intOption("verify", v, "concurrency", 1, 1024) ?? 8;
+    const path = storePath(store!, io);
+    let report;
+    try {
+      checkStoreRoot("verify", path, store!);
+      report = await verifyStore(path, { concurrency, where: store!, onProgress: v.json ? undefined : verifyProgressReporter(io.err) });
+    } catch (e) {
+      // A store that cannot be verified exits 2, as --help says (1 means problems found); named as given.
+      if (e instanceof UsageError) throw e;
+      throw new UsageError((e as Error).message.split(path).join(store!));
+    }
+    io.out.write(v.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+    return report.ok ? 0 : 1;
+  },
+);
+
 // ---------------------------------------------------------------------------------------------------- demo
 const demo = command(
   "demo",
@@ -474,4 +521,4 @@ options:
   },
 );
 
-export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, clean, demo };
+export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, verify, clean, demo };

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dataset, initializeStore, writePartition } from "../../src/index.js";
 import { crc32c } from "../../src/kernels/crc32c.js";
+import { registerStoreScheme } from "../../src/store/index.js";
 import { verifyStore, VerifyError } from "../../src/verify/verify.js";
 import { formatReport, type VerifyReport } from "../../src/verify/report.js";
 import { small } from "../write/helpers.js";
@@ -86,6 +87,14 @@ describe("verifyStore on whole stores", () => {
       for (const k of chunkKeys) expect(reads.get(k), k).toBe(1);
       expect(peak).toBe(concurrency);
     }
+  });
+
+  it("a store of any scheme in the scheme table, named by its URL", async () => {
+    const map = await smallStore(2);
+    registerStoreScheme("verifytest", { open: () => map });
+    const r = await expectVerified("verifytest://bucket/x.zarr");
+    expect(r).toMatchObject({ store: "verifytest://bucket/x.zarr", zarrFormat: 2, ok: true });
+    expect(r.chunks.checked).toBe(29);
   });
 
   it("a store object without list: chunks looked up by grid index, and that keys were not listed is said", async () => {
