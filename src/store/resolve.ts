@@ -55,7 +55,17 @@ const notYet = (scheme: string, what: string): StoreScheme => ({
 });
 
 registerStoreScheme("file", {
-  open: (url, options) => new FileSystemStore(fileURLToPath(url), { durable: options.durable }),
+  open: (url, options) => {
+    let path: string;
+    try {
+      // "file:x.zarr" would be /x.zarr to a URL parser: refused rather than guessed.
+      if (typeof url === "string" && !/^file:\//i.test(url)) throw new Error("it has no path starting with /");
+      path = fileURLToPath(url);
+    } catch (e) {
+      throw new StoreError(`store ${JSON.stringify(String(url))} is not a valid file: URL (${(e as Error).message}); a file: URL is absolute, e.g. file:///data/x.zarr`);
+    }
+    return new FileSystemStore(path, { durable: options.durable });
+  },
   options: (store) =>
     store instanceof FileSystemStore ? { scheme: "file", path: store.root, durable: store.durable, ioThread: store.ioThread } : undefined,
   reopen: (o) => {

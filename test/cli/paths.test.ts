@@ -46,6 +46,10 @@ describe("store arguments are used exactly as given", () => {
     expect(r.out).toContain("all ranks complete");
     r = xp(work, ["status", "--json", "--", store]);
     expect(JSON.parse(r.out).store).toBe(store);
+    r = xp(work, ["verify", "--", store]);
+    ok(r);
+    expect(r.out).toContain(`${store}: zarr v3, consolidated`);
+    expect(r.out).toMatch(/^whole: every chunk decodes/m);
     writeFileSync(join(work, name, "a", `.0.1.xptmp`), "left by a kill");
     r = xp(work, ["clean", "--min-age", "0", "--", store]);
     ok(r);
@@ -79,6 +83,7 @@ describe("store arguments are used exactly as given", () => {
     expectStoreAt(dir, name);
     ok(xp(dir, ["status", url]));
     ok(xp(dir, ["clean", url]));
+    ok(xp(dir, ["verify", url]));
   }, 30_000);
 
   it("init --mode w of experiment.zarr#v2 leaves experiment.zarr alone", () => {
@@ -95,7 +100,7 @@ describe("store arguments are used exactly as given", () => {
 
   it("a URL of another scheme is refused naming it, and never becomes a local directory", () => {
     const dir = mkdtempSync(join(tmpdir(), "xp-paths-"));
-    for (const cmd of [["init", ds], ["write", ds], ["run", ds], ["status"], ["demo"]]) {
+    for (const cmd of [["init", ds], ["write", ds], ["run", ds], ["status"], ["verify"], ["demo"]]) {
       const extra = cmd[0] === "init" || cmd[0] === "run" ? ["--ranks", "1", "--dims", "time"] : cmd[0] === "write" ? ["--rank", "0"] : [];
       let r = xp(dir, [...cmd, "s3://bucket/x.zarr", ...extra]);
       expect(r.code, r.err).toBe(2);

@@ -37,6 +37,8 @@ describe("resolveStore", () => {
     expect((resolveStore(url) as FileSystemStore).root).toBe(p); // ...decoded in the store
     expect((resolveStore(url.href) as FileSystemStore).root).toBe(p);
     expect((resolveStore("FILE:///tmp/x%20y") as FileSystemStore).root).toBe("/tmp/x y");
+    expect(() => resolveStore("file:relative.zarr")).toThrow(/store "file:relative\.zarr" is not a valid file: URL .*absolute/);
+    expect(() => resolveStore("file://otherhost/x.zarr")).toThrow(StoreError);
   });
 
   it("http(s) and s3 are reserved (not supported yet); any other scheme:// is an error naming the scheme", () => {
