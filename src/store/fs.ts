@@ -123,9 +123,13 @@ export class FileSystemStore implements Store {
     try {
       await link(tmp, file);
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === "EEXIST") return false;
-      throw e;
+      // Over NFS a link whose reply was lost is retried and fails although it was made: the temporary file
+      // then has two links, and this call created the key (open(2)'s advice for O_EXCL on NFS).
+      const linked = ((await lstat(tmp).catch(() => undefined))?.nlink ?? 1) >= 2;
+      if (!linked) {
+        if ((e as { code?: string }).code === "EEXIST") return false;
+        throw e;
+      }
     } finally {
       await unlink(tmp).catch(() => {});
     }
