@@ -7,6 +7,7 @@ import { FileSystemStore } from "../store/fs.js";
 import { resolveStore as openStoreArg, storeScheme, StoreError } from "../store/index.js";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
+import { listenForStop, SIGNAL_EXIT } from "./signals.js";
 import { formatBytes, formatDuration, progressReporter, verifyProgressReporter, type ProgressOut } from "./progress.js";
 import { verifyStore } from "../verify/verify.js";
 import { formatReport } from "../verify/report.js";
@@ -115,10 +116,10 @@ function checkStoreRoot(cmd: string, path: string, given: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------- plan
-const plan = command(
-  "plan",
 /** Ranks listed per variable by `plan` (without --json) before it summarises. */
 const PLAN_RANKS_SHOWN = 16;
+const plan = command(
+  "plan",
   "Show how the ranks would split the work",
   "Per variable and rank: its region, chunks and bytes; ranks left idle; the spread of work between ranks.",
   "<dataset-module> --ranks N --dims a,b [--json] [--export NAME]",
@@ -142,21 +143,21 @@ ${EXPORT_HELP}
       return 0;
     }
     io.out.write(`${p.ranks} ranks over ${p.dims.join(", ")}\n`);
-    for (const variable of report.variables) {
-      io.out.write(`\n${variable.name} (${variable.dims.join(", ")}) shape ${variable.shape.join("x")} chunks ${variable.chunks.join("x")} ${variable.dtype}\n`);
     // Bounded output at any rank count: the first and last ranks of each variable (--json lists every rank).
     const shown = (n: number) => (n <= PLAN_RANKS_SHOWN + 4 ? n : PLAN_RANKS_SHOWN);
+    for (const variable of report.variables) {
+      io.out.write(`\n${variable.name} (${variable.dims.join(", ")}) shape ${variable.shape.join("x")} chunks ${variable.chunks.join("x")} ${variable.dtype}\n`);
       const rows = variable.perRank, head = shown(rows.length);
       const line = (r: (typeof rows)[number]) => {
         const region = r.region ? r.region.map(([a, b], i) => `${variable.dims[i]} ${a}:${b}`).join(", ") : "idle";
         io.out.write(`  rank ${String(r.rank).padStart(3)}  ${region.padEnd(40)}  ${String(r.chunks).padStart(6)} chunks  ${formatBytes(r.bytes)}\n`);
-      }
-    }
       };
       rows.slice(0, head).forEach(line);
       if (head < rows.length) {
         io.out.write(`  ... ${rows.length - head - 2} more ranks (--json lists every rank)\n`);
         rows.slice(-2).forEach(line);
+      }
+    }
     const s = report.spread;
     io.out.write(`\nper rank: ${s.minChunks}..${s.maxChunks} chunks, ${formatBytes(s.minBytes)}..${formatBytes(s.maxBytes)} (max/mean ${s.imbalance.toFixed(2)})\n`);
     let idle = formatRankList(report.idle);
@@ -245,12 +246,23 @@ On success the rank's completion record is written last; 'xpartition status' rea
     if (!recorded) throw new PlanError(`${store} has no recorded plan (/.xpartition/plan.json): initialise it with 'xpartition init'`);
     checkPlan(recorded, asked, store!);
     const { rank, source, value } = resolveRank(v.rank as string | undefined, { ranks: recorded.ranks, env: io.env });
-    const ds = await loadDataset(mod!, v, io);
+    const stop = listenForStop(io.err, (sig) => `xpartition write: ${sig}: stopping rank ${rank} after the chunk writes in flight (a second signal quits at once)\n`);
+    let record: Record<string, unknown> | undefined;
     const t0 = performance.now();
-    const record = (await writePartition(ds, path, {
-      ranks: recorded.ranks, dims: recorded.dims, rank,
-      ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}),
-    })) as unknown as Record<string, unknown> | undefined;
+    try {
+      const ds = await loadDataset(mod!, v, io);
+      record = (await writePartition(ds, path, {
+        ranks: recorded.ranks, dims: recorded.dims, rank, signal: stop.signal,
+        ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}),
+      })) as unknown as Record<string, unknown> | undefined;
+    } catch (e) {
+      const sig = stop.received;
+      if (!sig) throw e;
+      io.err.write(`xpartition write: ${sig}: stopped; rank ${rank} incomplete (no completion record): resubmit it (${source === "--rank" ? `--rank ${rank}` : `${source}=${value ?? rank}`})\n`);
+      return SIGNAL_EXIT[sig];
+    } finally {
+      stop.dispose();
+    }
     const s = (performance.now() - t0) / 1000;
     const chunks = Number(record?.chunks ?? 0), bytesIn = Number(record?.bytesIn ?? 0), bytesOut = Number(record?.bytesOut ?? 0);
     const src = source === "--rank" ? "" : ` (from ${source}${value !== undefined ? `=${value}` : ""})`;
@@ -269,19 +281,12 @@ async function runPool(
   o: { dataset: string | URL; exportName?: string; store: string; ranks: number; dims: string[]; workers?: number; resume: boolean; mode: "w-" | "w"; zarrFormat?: 2 | 3; extra?: Record<string, unknown> },
   io: Io,
 ): Promise<number> {
-  const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    io.err.write("\ninterrupted: letting in-flight chunk writes finish (Ctrl-C again to quit now)\n");
-    ac.abort();
-  };
-  process.on("SIGINT", onSigint);
+  const stop = listenForStop(io.err, (sig) => `${io.err.isTTY ? "\n" : ""}xpartition ${name}: ${sig}: stopping: no new ranks or chunks, letting the chunk writes in flight finish (a second signal quits at once)\n`);
   const report = progressReporter(io.err);
   try {
     const res = await writeAll({
       dataset: o.dataset, exportName: o.exportName, store: o.store, ranks: o.ranks, dims: o.dims, workers: o.workers,
-      init: o.mode, resume: o.resume, signal: ac.signal, cwd: io.cwd, ...(o.zarrFormat ? { zarrFormat: o.zarrFormat } : {}), ...o.extra,
+      init: o.mode, resume: o.resume, signal: stop.signal, cwd: io.cwd, ...(o.zarrFormat ? { zarrFormat: o.zarrFormat } : {}), ...o.extra,
       onProgress: report,
     });
     const rate = res.bytesIn / 1e6 / Math.max(res.seconds, 1e-9);
@@ -293,15 +298,26 @@ async function runPool(
     );
     return 0;
   } catch (e) {
+    const sig = stop.received;
     if (e instanceof WriteAllError) {
-      const missing = [...e.failed.keys()];
-      io.err.write(`xpartition ${name}: ${e.message}\n`);
-      if (missing.length || e.aborted) io.err.write(`resume with: xpartition ${name} ... --resume  (or 'xpartition status ${o.store}')\n`);
-      return e.aborted ? 130 : 1;
+      // The library's advice in CLI terms.
+      io.err.write(`xpartition ${name}: ${e.message.replace("resume: true", "--resume")}\n`);
+      if (sig) {
+        const done = new Set([...e.result.written, ...e.result.skipped]);
+        const incomplete: number[] = [];
+        for (let r = 0; r < e.result.ranks; r++) if (!done.has(r)) incomplete.push(r);
+        io.err.write(`xpartition ${name}: ${sig}: stopped; rank${incomplete.length === 1 ? "" : "s"} ${formatRankList(incomplete)} incomplete (no completion record), resume with --resume\n`);
+      } else io.err.write(`resume with: xpartition ${name} ... --resume  (or 'xpartition status ${o.store}')\n`);
+      return sig ? SIGNAL_EXIT[sig] : 1;
+    }
+    if (sig) {
+      // Stopped before the pool started (e.g. while the dataset loaded): nothing was written for any rank.
+      io.err.write(`xpartition ${name}: ${(e as Error)?.message ?? String(e)}\nxpartition ${name}: ${sig}: stopped before writing any rank\n`);
+      return SIGNAL_EXIT[sig];
     }
     throw e;
   } finally {
-    process.off("SIGINT", onSigint);
+    stop.dispose();
   }
 }
 
@@ -324,21 +340,24 @@ options:
   --stale-after T     w-: take over an unfinished init of the same dataset whose claim is older than T
                       (default 10m), or whose process is dead on this host
   --concurrency N     threads slicing and encoding inside each rank (default 1)
+  --memory-budget MB  block size bound in MiB per rank (default: the writer's, 256)
 ${EXPORT_HELP}
 
 On a terminal a live bar shows ranks done, chunks, MB/s and ETA; otherwise one line per rank.
-Ctrl-C stops handing out ranks and lets in-flight chunk writes finish; --resume continues.
+SIGTERM or Ctrl-C (SIGINT) stops handing out ranks and chunks and lets the chunk writes in flight finish;
+unfinished ranks get no completion record and --resume continues; a second signal quits at once.
 `,
   {
     ranks: { type: "string" }, dims: { type: "string" }, workers: { type: "string" }, resume: { type: "boolean" },
     "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" }, concurrency: { type: "string" },
-    "stale-after": { type: "string" },
+    "stale-after": { type: "string" }, "memory-budget": { type: "string" },
   },
   { min: 2, max: 2, names: ["dataset-module", "store"] },
   async (v, [mod, store], io) => {
     const p = planArgs("run", v);
     const workers = intOption("run", v, "workers", 1, 1024);
     const concurrency = intOption("run", v, "concurrency", 1, 256);
+    const budget = intOption("run", v, "memory-budget", 1);
     const zarrFormat = choiceOption("run", v, "zarr-format", ["2", "3"] as const);
     const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("run", v);
@@ -346,7 +365,7 @@ Ctrl-C stops handing out ranks and lets in-flight chunk writes finish; --resume 
       "run",
       {
         dataset: mod!, exportName: v.export as string | undefined, store: storePath(store!, io), ranks: p.ranks, dims: p.dims, workers,
-        resume: !!v.resume, mode, zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined, extra: { ...(concurrency ? { concurrency } : {}), ...(staleAfter !== undefined ? { staleAfter } : {}) },
+        resume: !!v.resume, mode, zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined, extra: { ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}), ...(staleAfter !== undefined ? { staleAfter } : {}) },
       },
       io,
     );
