@@ -19,6 +19,10 @@ export interface KernelExports {
   sliceChunk(src: number, srcShape: number, srcStart: number, dst: number, dstShape: number, copyShape: number,
     ndim: number, esize: number, lo: number, hi: number): void;
   sliceIsFill(ptr: number, n: number, esize: number, lo: number, hi: number): number;
+  // assembly/place.ts (strides, starts, copy shape: u32 arrays of ndim entries in the placeParams() area)
+  placeParams(): number;
+  placeBox(src: number, srcStride: number, srcStart: number, dst: number, dstStride: number, dstStart: number,
+    copyShape: number, ndim: number, esize: number): void;
   // assembly/crc32c.ts (crc: the CRC so far, 0 to start; returns it as a signed i32: use >>> 0)
   crc32cUpdate(crc: number, ptr: number, len: number): number;
   // Other kernels are reached through their typed wrappers in src/kernels/ and src/codecs/.
