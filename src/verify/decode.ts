@@ -43,9 +43,12 @@ export class ChunkDecoder {
 
   /** Open `layout`'s array with zarrita from the store's metadata (for shards: an array of inner chunks). */
   static async open(layout: ArrayLayout, get: Get): Promise<ChunkDecoder> {
-    const store = new PrimedStore(get);
-    const path = layout.name ? `/${layout.name}` : "";
-    const loc = new zarr.Location(store, (path || "/") as `/${string}`);
+    // zarrita resolves keys as URLs ("#", "?" and "%xx" in a name would change the key): it opens the array
+    // at a plain alias path, which this store maps to the array's real keys.
+    const path = "/array";
+    const real = layout.name ? `/${layout.name}` : "";
+    const store = new PrimedStore((k) => get(k.startsWith(`${path}/`) ? real + k.slice(path.length) : k));
+    const loc = new zarr.Location(store, path);
     let array: zarr.Array<zarr.DataType, PrimedStore>;
     if (layout.shard) {
       // zarrita's own sharded reader keeps every shard's index it has read; verify parses indexes itself (to
@@ -57,7 +60,7 @@ export class ChunkDecoder {
         codecs: layout.shard.codecs,
         attributes: {},
       };
-      array = new zarr.Array(store, (path || "/") as `/${string}`, meta as never);
+      array = new zarr.Array(store, path, meta as never);
     } else {
       const open = layout.format === 2 ? zarr.open.v2 : zarr.open.v3;
       array = (await open(loc, { kind: "array", attrs: false } as never)) as unknown as zarr.Array<zarr.DataType, PrimedStore>;

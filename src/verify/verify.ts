@@ -234,7 +234,12 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
   // ------------------------------------------------------------------ keys: chunks, outside the grids, stray
   type Task = { layout: ArrayLayout; decoder: ChunkDecoder | Error; arr: VerifyArray; key: string; idx: number[] };
   const decoders = new Map<ArrayLayout, ChunkDecoder | Error>();
-  for (const l of layouts) decoders.set(l, await ChunkDecoder.open(l, (k) => ops.get(k)).catch((e: unknown) => new Error(errText(e))));
+  for (const l of layouts) {
+    const d = await ChunkDecoder.open(l, (k) => ops.get(k)).catch((e: unknown) => new Error(errText(e)));
+    // Once per array, not per chunk: its chunks are still read and compared with the manifests.
+    if (d instanceof Error) problem({ kind: "decode", variable: l.name, key: `${l.name ? `/${l.name}` : ""}/${metaName}`, message: `zarrita cannot open array ${JSON.stringify(l.name)}: ${d.message}` });
+    decoders.set(l, d);
+  }
   const listed = new Set<string>();
   const perArray: Task[][] = layouts.map(() => []);
   let total = 0;
@@ -325,7 +330,7 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
   async function decodeChunk(t: Task, bytes: Uint8Array, rank: number | undefined): Promise<void> {
     const { layout: l, key, idx, decoder } = t;
     const at = { variable: l.name, key, chunk: idx, rank };
-    if (decoder instanceof Error) return problem({ ...at, kind: "decode", message: `${key}: zarrita cannot open the array: ${decoder.message}` });
+    if (decoder instanceof Error) return; // reported once for the array
     const want = decoder.elements;
     const check = async (gidx: number[], b: Uint8Array, what: string, inner?: number) => {
       try {

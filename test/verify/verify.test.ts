@@ -89,6 +89,26 @@ describe("verifyStore on whole stores", () => {
     }
   });
 
+  it("variable names zarrita would read as URLs (#, ?, %xx, spaces, non-ASCII) and NaN attributes in zarr v2", async () => {
+    const names = ["a#b", "c?d", "e%20f", "température x"];
+    for (const format of [2, 3] as const) {
+      const dataVars: Record<string, unknown> = {};
+      names.forEach((n, i) => {
+        dataVars[n] = { dims: ["t"], data: lazyOf(Float64Array.from({ length: 10 }, (_, j) => j * (i + 1)), [10], "float64", [3]), attrs: format === 2 ? { missing: NaN } : {} };
+      });
+      const store: MapStore = new Map();
+      const ds = new Dataset({ dataVars: dataVars as never });
+      await initializeStore(ds, store, { zarrFormat: format });
+      for (let r = 0; r < 2; r++) await writePartition(ds, store, { ranks: 2, dims: ["t"], rank: r, onWarning: () => {} });
+      const r = await expectVerified(store);
+      expect(r.arrays.map((a) => [a.name, a.present])).toEqual(names.map((n) => [n, 4]).sort());
+      // Damage in such an array is still found, with its own key.
+      const key = format === 2 ? "/c?d/1" : "/c?d/c/1";
+      store.set(key, store.get(key)!.subarray(1));
+      expect((await verifyStore(store)).problems.find((p) => p.kind === "length")).toMatchObject({ key, variable: "c?d", rank: 0 });
+    }
+  });
+
   it("a store of any scheme in the scheme table, named by its URL", async () => {
     const map = await smallStore(2);
     registerStoreScheme("verifytest", { open: () => map });
@@ -176,6 +196,20 @@ describe("verifyStore finds and names", () => {
     expect(msg("/notes.txt")).toMatch(/neither zarr metadata nor under an array/);
     // Keys outside the grid are no rank's to rewrite: nothing to resubmit, the report says what they are.
     expect(r.resubmit).toBeNull();
+  });
+
+  it("an array whose codecs zarrita does not know: each chunk's decode problem names the codec", async () => {
+    const store = await smallStore(3);
+    const enc = new TextEncoder(), dec = new TextDecoder();
+    const meta = JSON.parse(dec.decode(store.get("/flag/zarr.json")));
+    meta.codecs = [...meta.codecs, { name: "nosuchcodec" }];
+    store.set("/flag/zarr.json", enc.encode(JSON.stringify(meta)));
+    const root = JSON.parse(dec.decode(store.get("/zarr.json")));
+    root.consolidated_metadata.metadata.flag = meta;
+    store.set("/zarr.json", enc.encode(JSON.stringify(root)));
+    const r = await verifyStore(store);
+    expect(r.problemKinds).toEqual({ decode: 6 });
+    expect(r.problems[0]!.message).toMatch(/\/flag\/c\/0\/0 does not decode: .*nosuchcodec/);
   });
 
   it("a missing chunk of a complete rank, by its manifest", async () => {
