@@ -198,6 +198,17 @@ describe("verifyStore finds and names", () => {
     expect(r.resubmit).toBeNull();
   });
 
+  it("a chunk that decodes to another size than its element count x dtype size", async () => {
+    const ds = new Dataset({ dataVars: { v: { dims: ["t"], data: lazyOf(Float32Array.from({ length: 12 }, (_, i) => i), [12], "float32", [4]), encoding: { compressor: null } } } });
+    const store: MapStore = new Map();
+    await initializeStore(ds, store, { zarrFormat: 2 });
+    await writePartition(ds, store, { ranks: 1, dims: ["t"], rank: 0 });
+    store.set("/v/1", store.get("/v/1")!.subarray(0, 12)); // uncompressed: 3 of its 4 float32 values
+    const r = await verifyStore(store);
+    expect(r.problems.find((p) => p.kind === "size")).toMatchObject({ key: "/v/1", chunk: [1], rank: 0, message: "/v/1 decoded to 12 bytes, expected 4 elements x 4 bytes = 16" });
+    expect(r.problemKinds).toEqual({ size: 1, length: 1 });
+  });
+
   it("an array whose codecs zarrita does not know: each chunk's decode problem names the codec", async () => {
     const store = await smallStore(3);
     const enc = new TextEncoder(), dec = new TextDecoder();
