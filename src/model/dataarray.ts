@@ -6,6 +6,7 @@ import { BlocksAccessor, PartitionDataArrayAccessor } from "./accessors.js";
 import { dtypeInfo, dtypeOf, matchesDType, type DType } from "./dtypes.js";
 import { ShapeError, label } from "./errors.js";
 import { EagerArray, LazyArray, type ComputeCache } from "./lazy.js";
+import { chunkArray, iselArray, renameDims, type ChunkOptions, type ChunkSpec, type Indexers } from "./ops.js";
 import { checkRegion, copyRegion, regionSize, type IndexRange } from "./region.js";
 
 /** How the writer stores a variable. Stored as given; the writer interprets and validates it. */
@@ -126,8 +127,9 @@ export class DataArray {
     return new PartitionDataArrayAccessor(this);
   }
 
-  /** A copy with another name, the same data (and attrs/encoding unless given). */
-  rename(name: string): DataArray {
+  /** A copy with another name (a string), or with dims renamed (`{ dim: newDim }`); the same data, attrs and encoding. */
+  rename(name: string | Record<string, string>): DataArray {
+    if (typeof name === "object" && name !== null) return renameDims(this, name);
     // Compute errors should name the variable as the Dataset knows it.
     if (this.data instanceof LazyArray && (this.data.name === undefined || this.data.name === this.name)) this.data.name = name;
     return new DataArray({ name, dims: this.dims, data: this.#spec(), attrs: this.attrs, encoding: this.encoding, dtype: this.dtype });
@@ -162,15 +164,22 @@ export class DataArray {
   }
 
   /**
-   * Select a region (by dim name; unlisted dims whole; a reversed range selects nothing). Chunked: a lazy
-   * sub-array whose compute offsets regions into this one (chunks intersected). Unchunked: copied now.
+   * Select by dim name (lazy): `{ dim: { start?, stop? } }` keeps a range (Python slice semantics: negatives
+   * from the end, clamped; a reversed range selects nothing), `{ dim: i }` keeps index i and drops the dim
+   * (negative from the end; out of range is an error). Unlisted dims stay whole. Chunked: a view computing
+   * only the regions asked for (chunks intersected). Unchunked: copied now. Encoding entries per axis
+   * (shards, chunks) lose the dropped dims.
    */
-  isel(region: Region): DataArray {
-    const ranges = checkRegion(regionToRanges(this, region), this.shape, this.name);
-    const common = { dims: this.dims, attrs: this.attrs, encoding: this.encoding, dtype: this.dtype, ...(this.name !== undefined ? { name: this.name } : {}) };
-    if (this.data instanceof LazyArray) return new DataArray({ ...common, data: this.data.subset(ranges) });
-    const n = regionSize(ranges);
-    const dst = copyRegion(this.data, this.shape, ranges, new (dtypeInfo(this.dtype).ctor)(n));
-    return new DataArray({ ...common, data: new EagerArray(dst, ranges.map((r) => r.stop - r.start), this.dtype) });
+  isel(indexers: Indexers): DataArray {
+    return iselArray(this, indexers);
+  }
+
+  /**
+   * Rechunk (lazy): `{ dim: n | -1 | [lengths] }`, unlisted dims keep their chunks; a dim the array lacks is
+   * an error. A region of the result computes only the parts of the input chunks it overlaps. An unchunked
+   * array becomes chunked. An `encoding.shards` that no longer holds whole chunks is dropped with a warning.
+   */
+  chunk(spec: ChunkSpec, opts: ChunkOptions = {}): DataArray {
+    return chunkArray(this, spec, opts);
   }
 }

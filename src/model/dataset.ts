@@ -3,7 +3,9 @@
 // the chunk rules it needs).
 import { PartitionDatasetAccessor } from "./accessors.js";
 import { DataArray, type VariableSpec } from "./dataarray.js";
+import { assignVars, chunkDataset, dropVars, iselDataset, renameDataset, selectVars } from "./dataset-ops.js";
 import { DimensionConflictError } from "./errors.js";
+import type { ChunkOptions, ChunkSpec, Indexers } from "./ops.js";
 
 export interface DatasetInit {
   coords?: Record<string, DataArray | VariableSpec>;
@@ -77,5 +79,49 @@ export class Dataset {
   /** xpartition's `ds.partition`: per-variable plans (and, with the writer, writes). */
   get partition(): PartitionDatasetAccessor {
     return new PartitionDatasetAccessor(this);
+  }
+
+  // Operations (src/model/dataset-ops.ts): each returns a new Dataset and computes nothing.
+
+  /**
+   * `{ dim: { start?, stop? } | index }` on every variable with that dim (Python slice semantics; an integer
+   * drops the dim, a 1-d coordinate along it becoming a scalar one). An unknown dim or an index out of range
+   * is an error naming the dim, the value and the size.
+   */
+  isel(indexers: Indexers): Dataset {
+    return iselDataset(this, indexers);
+  }
+
+  /** The variables named (data variables or coordinates), with the coordinates whose dims they span. */
+  select(names: readonly string[] | string): Dataset {
+    return selectVars(this, names);
+  }
+
+  /** Without the variables named (every name must exist). */
+  dropVars(names: readonly string[] | string): Dataset {
+    return dropVars(this, names);
+  }
+
+  /** Rename variables and dims (`{ old: new }`); a clash with another name is an error. */
+  rename(mapping: Record<string, string>): Dataset {
+    return renameDataset(this, mapping);
+  }
+
+  /** With `attrs` merged over the dataset's attributes. */
+  assignAttrs(attrs: Record<string, unknown>): Dataset {
+    return new Dataset({ coords: this.coords, dataVars: this.dataVars, attrs: { ...this.attrs, ...attrs } });
+  }
+
+  /** With variables added or replaced (a coordinate's name replaces the coordinate). */
+  assign(vars: Record<string, DataArray | VariableSpec>): Dataset {
+    return assignVars(this, vars);
+  }
+
+  /**
+   * Rechunk every chunked variable along the dims given (`{ dim: n | -1 }`; see DataArray.chunk); variables
+   * held in memory (unchunked) stay so. A dim the dataset does not have is an error.
+   */
+  chunk(spec: ChunkSpec, opts: ChunkOptions = {}): Dataset {
+    return chunkDataset(this, spec, opts);
   }
 }

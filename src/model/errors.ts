@@ -24,3 +24,13 @@ export class ComputeError extends Error {
 export function label(name: string | undefined): string {
   return name !== undefined ? `${JSON.stringify(name)} ` : "";
 }
+
+/** A variable name the Dataset does not have (select, dropVars, rename). */
+export class UnknownVariableError extends Error {
+  override readonly name = "UnknownVariableError";
+}
+
+/** Datasets that cannot be concatenated: a variable missing, or differing where it must agree. */
+export class ConcatError extends Error {
+  override readonly name = "ConcatError";
+}

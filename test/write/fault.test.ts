@@ -15,6 +15,8 @@ import { FileSystemStore, initializeStore, writePartition } from "../../src/inde
 import { faultDataset, RANKS } from "../fixtures/fault-dataset.mjs";
 import { rng } from "../kernels/zstd-corpus.js";
 import { snapshotStore } from "../fixtures/snapshot.js";
+import { verifyStore } from "../../src/verify/verify.js";
+import { expectVerified } from "../helpers/verify.js";
 
 const child = resolve(import.meta.dirname, "fault-child.mjs");
 const VICTIM = 1;
@@ -135,6 +137,10 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
       const recorded = left.keys.has(`/.xpartition/ranks/${VICTIM}.json`);
       if (finished) expect(recorded).toBe(true);
       if (recorded) expect([...left.keys.keys()].sort()).toEqual([...ref.snap.keys.keys()].sort());
+      // verify: every file decodes (none torn) and matches its rank's manifest; the killed rank is all to resubmit.
+      const v = await verifyStore(dir);
+      expect(v.problems.filter((p) => p.kind !== "rank"), `kill ${i}`).toEqual([]);
+      expect(v.resubmitRanks, `kill ${i}`).toEqual(recorded ? [] : [VICTIM]);
       expect((await new FileSystemStore(dir).list()).some((k) => isTemp(k))).toBe(false);
       // Mid-write: the victim had written some of its partition, not all.
       const { present, absent } = await checkPartialReads(dir, ref.dir, format);
@@ -143,6 +149,7 @@ describe("fault injection: ranks SIGKILLed while writing", () => {
       if (i % 4 === 1) await killRank(dir, format, Math.ceil(total[format]! / 3));
       await writePartition(faultDataset(format), dir, { ranks: RANKS, dims: ["time"], rank: VICTIM });
       expect(snapshotStore(dir).keys, `kill ${i}: the re-run store differs from the reference`).toEqual(ref.snap.keys);
+      await expectVerified(dir);
       // `xpartition clean`: the killed writes' temporary files go; every key stays.
       const { files } = await new FileSystemStore(dir).cleanTemporary({ minAgeSeconds: 0 });
       cleaned += files.length;
