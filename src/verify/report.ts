@@ -1,5 +1,6 @@
 // verifyStore's report (also `xpartition verify --json`, schema in the README, "Verifying a store") and its
 // text form.
+import { formatBytes } from "../cli/progress.js";
 
 /** What a problem is about. Every kind but "temporary" and "no-manifest" makes the store not whole. */
 export type ProblemKind =
@@ -97,7 +98,7 @@ export function formatReport(r: VerifyReport, maxLines = 200): string {
   const out: string[] = [];
   const arrays = r.arrays.map((a) => `${a.name || "/"} ${a.present}/${a.gridChunks}`).join(", ");
   out.push(`${r.store}: zarr v${r.zarrFormat}${r.consolidated ? ", consolidated" : ""}, ${r.arrays.length} array${r.arrays.length === 1 ? "" : "s"} (chunks present/in grid: ${arrays || "none"})`);
-  out.push(`checked: ${r.chunks.checked} chunks${r.chunks.inner ? ` (${r.chunks.inner} inner chunks of shards)` : ""}, ${r.chunks.bytes} bytes, ${r.chunks.manifested} against manifests`);
+  out.push(`checked: ${r.chunks.checked} chunks${r.chunks.inner ? ` (${r.chunks.inner} inner chunks of shards)` : ""}, ${formatBytes(r.chunks.bytes)}, ${r.chunks.manifested} against manifests, ${r.seconds.toFixed(2)} s`);
   if (r.ranks) {
     out.push(`ranks: ${r.ranks.complete.length} of ${r.ranks.ranks} complete over ${r.ranks.dims.join(",")}, ${r.ranks.manifests} manifests`);
   }
