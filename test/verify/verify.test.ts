@@ -250,6 +250,18 @@ describe("verifyStore finds and names", () => {
     expect(r.ranks).toMatchObject({ complete: [0, 1, 2], missing: [3], manifests: 2 });
   });
 
+  it("a complete rank whose record names no manifest (an older writer): a warning, its chunks still decoded", async () => {
+    const store = await smallStore(3);
+    const rec = JSON.parse(new TextDecoder().decode(store.get("/.xpartition/ranks/1.json")));
+    delete rec.manifest;
+    store.set("/.xpartition/ranks/1.json", new TextEncoder().encode(JSON.stringify(rec)));
+    store.delete("/.xpartition/ranks/1.chunks");
+    const r = await verifyStore(store);
+    expect(r.ok).toBe(true);
+    expect(r.warnings).toEqual([expect.objectContaining({ kind: "no-manifest", rank: 1 })]);
+    expect(r.chunks).toMatchObject({ checked: 29, manifested: 20 }); // rank 1's 6 temp chunks decoded, not compared
+  });
+
   it("temporary files of interrupted writes in a filesystem store (warnings: the store is still whole)", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "xp-verify-")), "s.zarr");
     const { ds } = small();
