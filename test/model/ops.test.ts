@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DataArray, Dataset, DimensionConflictError, ShapeError, UnknownDimensionError, fromArray } from "../../src/index.js";
+import { DataArray, Dataset, DimensionConflictError, ShapeError, UnknownDimensionError, fromArray, initializeStore, writePartition } from "../../src/index.js";
+import { readAll } from "../write/helpers.js";
+import { rangeStore } from "../write/shard-helpers.js";
 import { UnknownVariableError } from "../../src/model/errors.js";
 import { LazyArray } from "../../src/internal.js";
 import { PIECES_IN_FLIGHT } from "../../src/model/assemble.js";
@@ -258,5 +260,33 @@ describe("Dataset operations", () => {
     expect(t.calls.map((x) => x.region).sort()).toEqual(
       ["4:6,0:5,0:2", "4:6,0:5,2:4", "4:6,0:5,4:6", "6:7,0:5,0:2", "6:7,0:5,2:4", "6:7,0:5,4:6"],
     );
+  });
+});
+
+describe("encoding through isel and chunk, written", () => {
+  it("shards lose the dropped dim under isel and stay when chunk keeps them whole: written sharded, read back equal", async () => {
+    const { array, full } = source([8, 3, 6], [2, 1, 3]);
+    const ds = new Dataset({ dataVars: { v: { dims: ["t", "y", "x"], data: array, encoding: { shards: [4, 3, 6], compressor: { id: "zstd", level: 1 } } } } });
+    const warnings: string[] = [];
+    const out = ds.isel({ y: -1 }).chunk({ t: 4, x: 3 }, { onWarning: (m) => warnings.push(m) });
+    expect(out.dataVars.v!.encoding).toEqual({ shards: [4, 6], compressor: { id: "zstd", level: 1 } });
+    expect(warnings).toEqual([]);
+    const store = new Map<string, Uint8Array>();
+    await initializeStore(out, store, { zarrFormat: 3 });
+    const meta = JSON.parse(new TextDecoder().decode(store.get("/v/zarr.json")!));
+    expect(meta.chunk_grid.configuration.chunk_shape).toEqual([4, 6]);
+    expect(meta.codecs[0]).toMatchObject({ name: "sharding_indexed", configuration: { chunk_shape: [4, 3] } });
+    for (let rank = 0; rank < 2; rank++) await writePartition(out, store, { ranks: 2, dims: ["t"], rank });
+    const got = await readAll(rangeStore(store), 3);
+    expect(arr(got.arrays.v!.data)).toEqual(arr(gather(full, [8, 3, 6], [range(0, 8), [2], range(0, 6)])));
+    // Chunks of 3 along t no longer fit shards of 4: dropped, with a warning naming the variable; written unsharded.
+    const plain = ds.isel({ y: 0 }).chunk({ t: 3 }, { onWarning: (m) => warnings.push(m) });
+    expect(plain.dataVars.v!.encoding).toEqual({ compressor: { id: "zstd", level: 1 } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/"v" was rechunked to \[3, 3\] over \(t, x\): its encoding.shards \[4,6\]/);
+    const s2 = new Map<string, Uint8Array>();
+    await initializeStore(plain, s2, { zarrFormat: 3 });
+    await writePartition(plain, s2, { ranks: 1, dims: ["t"], rank: 0 });
+    expect(arr((await readAll(s2, 3)).arrays.v!.data)).toEqual(arr(gather(full, [8, 3, 6], [range(0, 8), [0], range(0, 6)])));
   });
 });
