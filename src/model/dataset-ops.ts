@@ -4,7 +4,7 @@ import { UnknownDimensionError } from "../plan/errors.js";
 import { DataArray, type VariableSpec } from "./dataarray.js";
 import { Dataset } from "./dataset.js";
 import { DimensionConflictError, UnknownVariableError } from "./errors.js";
-import { chunkArray, iselArray, renameDims, selection, type ChunkOptions, type ChunkSpec, type Indexers, type Selection } from "./ops.js";
+import { chunkArray, iselSelections, renameDims, selection, type ChunkOptions, type ChunkSpec, type Indexers, type Selection } from "./ops.js";
 
 const q = JSON.stringify;
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -23,14 +23,16 @@ function checkUnknownDims(ds: Dataset, keys: readonly string[], what: string): v
 
 /** See Dataset.isel. Indexers are checked once against the dataset's sizes, then applied to each variable. */
 export function iselDataset(ds: Dataset, indexers: Indexers): Dataset {
-  if (typeof indexers !== "object" || indexers === null) throw new TypeError(`isel: indexers must be an object of dim: indexer, got ${String(indexers)}`);
+  if (typeof indexers !== "object" || indexers === null || Array.isArray(indexers)) {
+    throw new TypeError(`isel: indexers must be an object of dim: indexer, got ${String(q(indexers) ?? indexers)}`);
+  }
   checkUnknownDims(ds, Object.keys(indexers), "isel: dimension");
   const sizes = ds.sizes;
   const sel: Record<string, Selection> = {};
   for (const [dim, ix] of Object.entries(indexers)) sel[dim] = selection(dim, ix, sizes[dim]!, "the dataset");
   return mapVars(ds, (v) => {
     if (!v.dims.some((d) => own(sel, d))) return v;
-    return iselArray(v, v.dims.map((d, axis) => sel[d] ?? { start: 0, stop: v.shape[axis]!, drop: false }));
+    return iselSelections(v, v.dims.map((d, axis) => sel[d] ?? { start: 0, stop: v.shape[axis]!, drop: false }));
   });
 }
 

@@ -72,7 +72,9 @@ export function selection(dim: string, indexer: unknown, size: number, owner: st
 
 /** The selections of `indexers` for `da` (every dim of it; unlisted dims whole). */
 function selectionsOf(da: DataArray, indexers: Indexers): Selection[] {
-  if (typeof indexers !== "object" || indexers === null) throw new TypeError(`isel: indexers must be an object of dim: indexer, got ${String(indexers)}`);
+  if (typeof indexers !== "object" || indexers === null || Array.isArray(indexers)) {
+    throw new TypeError(`isel: indexers must be an object of dim: indexer, got ${String(q(indexers) ?? indexers)}`);
+  }
   const owner = da.name !== undefined ? q(da.name) : "the array";
   for (const dim of Object.keys(indexers)) if (!da.dims.includes(dim)) throw new UnknownDimensionError(dim, da.dims, da.name);
   return da.dims.map((d, axis) => (own(indexers, d) ? selection(d, indexers[d], da.shape[axis]!, owner) : { start: 0, stop: da.shape[axis]!, drop: false }));
@@ -119,8 +121,12 @@ function lazySelect(a: LazyArray, sel: readonly Selection[]): LazyArray {
 }
 
 /** `da.isel(indexers)`: see DataArray.isel. */
-export function iselArray(da: DataArray, indexers: Indexers | readonly Selection[]): DataArray {
-  const sel = Array.isArray(indexers) ? (indexers as Selection[]) : selectionsOf(da, indexers as Indexers);
+export function iselArray(da: DataArray, indexers: Indexers): DataArray {
+  return iselSelections(da, selectionsOf(da, indexers));
+}
+
+/** `da` over normalised selections, one per axis (Dataset.isel checks the indexers once for all variables). */
+export function iselSelections(da: DataArray, sel: readonly Selection[]): DataArray {
   const keep = sel.map((s) => !s.drop);
   const dims = da.dims.filter((_, a) => keep[a]);
   const shape = sel.filter((s) => !s.drop).map((s) => s.stop - s.start);

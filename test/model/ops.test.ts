@@ -57,6 +57,8 @@ describe("DataArray.isel", () => {
     expect(() => da.isel({ a: 1.5 })).toThrow(/index 1.5 for dimension "a" of "v" is not an integer/);
     expect(() => da.isel({ a: { start: 0, stop: 4, step: 2 } })).toThrow(/"a" of "v" has step 2/);
     expect(() => da.isel({ a: { begin: 1 } as never })).toThrow(/unknown key "begin"/);
+    expect(() => da.isel([{ start: 0, stop: 1 }] as never)).toThrow(/indexers must be an object of dim: indexer/);
+    expect(() => da.isel({ a: "1" as never })).toThrow(/indexer for dimension "a" of "v" must be an integer or \{ start\?, stop\? \}, got "1"/);
   });
 
   it("per-axis encoding entries (shards, chunks, sharding_indexed chunk_shape) lose the dropped dims", () => {
