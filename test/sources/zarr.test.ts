@@ -13,6 +13,8 @@ import { writePartition } from "../../src/write/write.js";
 import { Dataset } from "../../src/model/dataset.js";
 import { fromArray } from "../../src/model/lazy.js";
 import { FileSystemStore } from "../../src/store/fs.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 /** A Map store that can list (as a directory store can), for hierarchies without consolidated metadata. */
 class ListMap extends Map<string, Uint8Array> {
@@ -241,6 +243,33 @@ describe("openZarr: zarr v2 written by hand", () => {
     const b = JSON.parse(new TextDecoder().decode(out.get("/b/.zarray")!));
     expect(b).toMatchObject({ dtype: "<i2", fill_value: -1, compressor: null, chunks: [2], dimension_separator: "/" });
     expect(new TextDecoder().decode(out.get("/.zattrs")!)).toMatch(/"bad": NaN/);
+  });
+});
+
+describe("openZarr: over HTTP", () => {
+  it("reads a consolidated v2 store served by a local HTTP server through http:// (read-only, zarrita's FetchStore)", async () => {
+    const store = handV2(true);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      const key = decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/data\.zarr/, "");
+      requests.push(key);
+      const v = store.get(key);
+      if (!v) return void res.writeHead(404).end();
+      res.writeHead(200, { "content-length": v.length }).end(Buffer.from(v));
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/data.zarr`;
+      const ds = await openZarr(url);
+      expect(ds.attrs.bad).toBeNaN();
+      expect(Array.from(await ds.get("a")!.compute())).toEqual([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, NaN]);
+      expect(Array.from(await ds.get("b")!.compute([{ start: 4, stop: 5 }]))).toEqual([9]);
+      expect(requests).toContain("/.zmetadata");
+      expect(requests).not.toContain("/a/.zarray"); // metadata came from .zmetadata only
+      await expect(openZarr(`${url}-missing`)).rejects.toThrow(/data\.zarr-missing is not a zarr store/);
+    } finally {
+      server.close();
+    }
   });
 });
 
