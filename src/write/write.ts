@@ -7,7 +7,7 @@ import { ComputeCache } from "../model/lazy.js";
 import { dtypeInfo } from "../model/dtypes.js";
 import { datasetPartitionIndexers } from "../plan/partition.js";
 import { regionToRanges, type IndexRange } from "../plan/blocks.js";
-import { requireOps, type StoreLike } from "../store/index.js";
+import { requireOps, StoreOps, type StoreLike } from "../store/index.js";
 import { jsonBytes } from "../zarr/json.js";
 import type { VariableEncoding } from "./encoding.js";
 import { StoreStateError, WriteSpecError } from "./errors.js";
@@ -109,12 +109,13 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     if (ranges.some((x) => x.stop <= x.start)) continue;
     work.push({ v, region: ranges });
   }
-  const ctx = engine(ops, plan.format, storeConcurrency, writeEmptyChunks);
+  const fence = () => checkGeneration(ops, generation, where);
+  // Chunk writes are fenced too (encoded chunks can reach the store long after their block was computed).
+  const ctx = engine(new FencedOps(ops.store, fence), plan.format, storeConcurrency, writeEmptyChunks);
   // Encoded shards waiting for the store are held to half the budget (always at least one), so that a sharded
   // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
   ctx.pool.maxBytes = budget0 / 2;
   // Hooks for src/run: progress, cancellation, and encode threads.
-  const fence = () => checkGeneration(ops, generation, where);
   ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined, fence };
   options.signal?.throwIfAborted();
   const perVar: CompletionRecord["variables"] = {};
@@ -178,6 +179,39 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   await fence();
   await ops.set(recordKey(rank), jsonBytes(record, 2));
   return record;
+}
+
+/**
+ * Store operations that first check the store's generation: one check serves every operation started within
+ * FENCE_MS of its end (at most ~1/FENCE_MS small reads a second), so a writer left over from before a
+ * re-initialisation writes at most for that long plus the writes in flight.
+ */
+const FENCE_MS = 5;
+class FencedOps extends StoreOps {
+  private checking: Promise<void> | undefined;
+  private checkedAt = -Infinity;
+
+  constructor(store: StoreOps["store"], private readonly check: () => Promise<void>) {
+    super(store);
+  }
+
+  private fence(): Promise<void> {
+    if (performance.now() - this.checkedAt < FENCE_MS) return Promise.resolve();
+    return (this.checking ??= this.check().then(
+      () => { this.checkedAt = performance.now(); this.checking = undefined; },
+      (e) => { this.checking = undefined; throw e; },
+    ));
+  }
+
+  override async set(key: string, value: Uint8Array, owned = false): Promise<void> {
+    await this.fence();
+    return super.set(key, value, owned);
+  }
+
+  override async delete(key: string): Promise<void> {
+    await this.fence();
+    return super.delete(key);
+  }
 }
 
 /** A rank's completion record, or undefined if it has none. */
