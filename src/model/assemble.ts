@@ -91,27 +91,48 @@ export function overlapping(chunks: readonly number[], start: number, stop: numb
  * Compute every piece into `out` (C order, the output region's shape `shape`; allocated when not given).
  * Contiguous pieces are computed into views of `out`; others into temporaries placed into it. The pieces
  * partition the output region, so temporaries never exceed it; at most PIECES_IN_FLIGHT run at once.
+ * When `out` is detached meanwhile (WASM memory grown by an input's compute), the region is computed again
+ * into an array of its own, which is returned (the writer copies it into its memory).
  */
 export async function assemble(
   pieces: readonly Piece[], shape: readonly number[], dtype: DType, out: TypedArray | undefined, cache: ComputeCache | undefined,
 ): Promise<TypedArray> {
-  const dst = out ?? new (dtypeInfo(dtype).ctor)(shape.reduce((p, n) => p * n, 1));
+  const total = shape.reduce((p, n) => p * n, 1);
+  const fresh = (): TypedArray => new (dtypeInfo(dtype).ctor)(total);
+  const dst = out ?? fresh();
+  if ((await fill(pieces, shape, dst, cache)) === "ok") return dst;
+  const own = fresh(); // an array of our own is never detached
+  await fill(pieces, shape, own, cache);
+  return own;
+}
+
+async function fill(pieces: readonly Piece[], shape: readonly number[], dst: TypedArray, cache: ComputeCache | undefined): Promise<"ok" | "detached"> {
+  const total = shape.reduce((p, n) => p * n, 1);
+  const detached = (): boolean => total > 0 && dst.byteLength === 0;
+  let lost = false;
   const run = async (p: Piece): Promise<void> => {
     const n = regionSize(p.region);
     if (n === 0) return;
     const off = contiguousOffset(shape, p.at);
-    if (off >= 0) {
-      const view = dst.subarray(off, off + n) as TypedArray;
-      const got = await p.source.compute(p.region, view, cache);
-      if (got !== view) (view as Float64Array).set(got as Float64Array);
-      return;
+    let got: TypedArray;
+    try {
+      if (off >= 0) {
+        const view = dst.subarray(off, off + n) as TypedArray;
+        got = await p.source.compute(p.region, view, cache);
+        if (!detached() && got !== view) (view as Float64Array).set(got as Float64Array);
+      } else {
+        got = await p.source.compute(p.region, undefined, cache);
+        if (!detached()) placeRegion(got, dst, shape, p.at);
+      }
+    } catch (e) {
+      if (!detached()) throw e; // else: failed on the detached view; computed again into memory of our own
     }
-    placeRegion(await p.source.compute(p.region, undefined, cache), dst, shape, p.at);
+    if (detached()) lost = true;
   };
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < pieces.length && !failure) {
+    while (next < pieces.length && !failure && !lost) {
       try {
         await run(pieces[next++]!);
       } catch (e) {
@@ -121,5 +142,5 @@ export async function assemble(
   };
   await Promise.all(Array.from({ length: Math.min(PIECES_IN_FLIGHT, pieces.length) }, worker));
   if (failure) throw failure.error;
-  return dst;
+  return lost ? "detached" : "ok";
 }

@@ -292,3 +292,30 @@ describe("encoding through isel and chunk, written", () => {
     expect(arr((await readAll(s2, 3)).arrays.v!.data)).toEqual(arr(gather(full, [8, 3, 6], [range(0, 8), [0], range(0, 6)])));
   });
 });
+
+describe("an output buffer detached while inputs compute", () => {
+  it("(WASM memory grown by an input) the block is computed again into memory of its own, equal to the reference", async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const { array, full, calls } = source([4, 6], [1, 6]);
+    let grown = false;
+    const growing = new LazyArray({
+      shape: [4, 6], dtype: "float64", chunks: [1, 6], name: "g",
+      compute: async (r, out, cache) => {
+        if (!grown && out) {
+          grown = true;
+          memory.grow(1); // detaches every view of the old buffer, `out` included
+        }
+        return array.compute(r, out && out.byteLength > 0 ? out : undefined, cache);
+      },
+    });
+    const re = new DataArray({ name: "g", dims: ["y", "x"], data: growing }).chunk({ y: 4 });
+    const out = new Float64Array(memory.buffer, 0, 24);
+    const got = await re.compute([R(0, 4), R(0, 6)], out);
+    expect(grown).toBe(true);
+    expect(out.byteLength).toBe(0);
+    expect(got === out).toBe(false);
+    expect(got.length).toBe(24);
+    expect(arr(got)).toEqual(arr(full));
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+  });
+});
