@@ -319,3 +319,16 @@ describe("an output buffer detached while inputs compute", () => {
     expect(calls.length).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe("a rechunked variable written by several ranks", () => {
+  it("each input chunk is computed once, straight into the writer's block (no temporaries)", async () => {
+    const { array, full, calls } = source([12, 4, 8], [1, 4, 8]);
+    const ds = new Dataset({ dataVars: { v: { dims: ["t", "y", "x"], data: array } } }).chunk({ t: 6 });
+    const store = new Map<string, Uint8Array>();
+    await initializeStore(ds, store, { zarrFormat: 2 });
+    for (let rank = 0; rank < 2; rank++) await writePartition(ds, store, { ranks: 2, dims: ["t"], rank });
+    expect(arr((await readAll(store, 2)).arrays.v!.data)).toEqual(arr(full));
+    expect(calls.map((c) => c.region).sort()).toEqual(range(0, 12).map((t) => `${t}:${t + 1},0:4,0:8`).sort());
+    expect(calls.every((c) => c.out)).toBe(true);
+  });
+});
