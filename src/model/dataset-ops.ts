@@ -114,5 +114,7 @@ export function assignVars(ds: Dataset, vars: Record<string, DataArray | Variabl
 export function chunkDataset(ds: Dataset, spec: ChunkSpec, opts: ChunkOptions = {}): Dataset {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new TypeError(`chunk: expected an object of dim: chunk length, got ${String(spec)}`);
   checkUnknownDims(ds, Object.keys(spec), "chunk: dimension");
-  return mapVars(ds, (v) => (v.chunked && v.dims.some((d) => own(spec, d)) ? chunkArray(v, spec, opts, false) : v));
+  // As xarray: every variable with a dim given is chunked, except dimension coordinates (its indexes), kept in memory.
+  const isIndex = (v: DataArray) => !v.chunked && v.dims.length === 1 && v.dims[0] === v.name && own(ds.coords, v.name!);
+  return mapVars(ds, (v) => (v.dims.some((d) => own(spec, d)) && !isIndex(v) ? chunkArray(v, spec, opts, false) : v));
 }

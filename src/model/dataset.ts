@@ -118,8 +118,8 @@ export class Dataset {
   }
 
   /**
-   * Rechunk every chunked variable along the dims given (`{ dim: n | -1 }`; see DataArray.chunk); variables
-   * held in memory (unchunked) stay so. A dim the dataset does not have is an error.
+   * Rechunk every variable with a dim given (`{ dim: n | -1 }`; see DataArray.chunk), in-memory ones included
+   * except dimension coordinates (as xarray keeps its indexes). A dim the dataset does not have is an error.
    */
   chunk(spec: ChunkSpec, opts: ChunkOptions = {}): Dataset {
     return chunkDataset(this, spec, opts);

@@ -247,14 +247,17 @@ describe("Dataset operations", () => {
     expect(() => ds.assign({ bad: { dims: ["x"], data: new Float64Array(3) } })).toThrow(/"x" has size 6 .* but size 3 in variable "bad"/);
   });
 
-  it("Dataset.chunk rechunks chunked variables along the dims given; in-memory ones stay so", async () => {
+  it("Dataset.chunk rechunks every variable with a dim given, except in-memory dimension coordinates", async () => {
     const { ds, t } = sample();
     const c = ds.chunk({ time: 4, x: -1 });
     expect(t.calls).toEqual([]);
     expect(c.dataVars.temp!.chunks).toEqual([[4, 3], [5], [6]]);
     expect(c.dataVars.flag!.chunks).toEqual([[5], [6]]);
     expect(c.dataVars.flag).toBe(ds.dataVars.flag); // already so: the same variable
-    expect(c.coords.lat!.chunked).toBe(false);
+    expect(c.coords.lat!.chunks).toEqual([[5], [6]]);
+    expect(arr(await c.coords.lat!.compute([R(1, 2), R(0, 6)]))).toEqual(range(6, 12));
+    expect(c.coords.x!.chunked).toBe(false);
+    expect(c.coords.time!.chunked).toBe(false);
     expect(arr(await c.dataVars.temp!.compute())).toEqual(arr(t.full));
     t.calls.length = 0;
     await c.dataVars.temp!.compute([R(4, 7), R(0, 5), R(0, 6)]);
