@@ -168,8 +168,11 @@ export function encodingOfArray(a: ArrayMeta, dtype: DType, stored: string, grid
   const isFloat = dtypeInfo(dtype).kind === "f";
   if (a.format === 2) {
     // xarray's convention: the zarr fill_value is _FillValue; a _FillValue attribute only when there is none.
+    // None (null) is left to the writer, whose default for the output format means the same to xarray: none
+    // in v2, and in v3 a value without a _FillValue attribute (NaN for floats, which masks nothing new).
     const fv = parseFill(a, dtype, a.doc.fill_value);
-    enc.fillValue = fv === null && attrFill !== undefined ? parseFill(a, dtype, attrFill) : fv;
+    const fill = fv === null && attrFill !== undefined ? parseFill(a, dtype, attrFill) : fv;
+    if (fill !== null) enc.fillValue = fill;
     if (a.doc.dimension_separator === "/") enc.dimensionSeparator = "/";
     const filters = Array.isArray(a.doc.filters) ? (a.doc.filters as NumcodecsConfig[]) : [];
     const compressor = isObj(a.doc.compressor) ? (a.doc.compressor as NumcodecsConfig) : null;

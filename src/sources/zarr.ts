@@ -50,6 +50,8 @@ function openStore(store: ZarrSourceLike): { store: ReadableStore; where: string
 export async function openZarr(source: ZarrSourceLike, options: OpenZarrOptions = {}): Promise<Dataset> {
   const { store, where } = openStore(source);
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const rc = options.readConcurrency;
+  if (rc !== undefined && !(Number.isInteger(rc) && rc >= 1)) throw new SourceError(`openZarr: readConcurrency must be an integer >= 1, got ${String(rc)}`);
   const group = await readGroup(store, where, options.group, options.consolidated);
   const drop = new Set(options.dropVariables ?? []);
   const names = new Set(group.arrays.map((a) => a.name));

@@ -233,6 +233,37 @@ describe("openZarr: zarr v2 written by hand", () => {
     });
   }
 
+  it("opens a nested group (consolidated at the root, or listed); a v2 array without fill value copies to v3", async () => {
+    const s = new ListMap();
+    const c = { zarr_format: 2, shape: [4], chunks: [3], dtype: "<i4", order: "C", compressor: null, filters: null, fill_value: null };
+    s.set("/.zgroup", json({ zarr_format: 2 }));
+    s.set("/g/.zgroup", json({ zarr_format: 2 }));
+    s.set("/g/.zattrs", json({ where: "in g" }));
+    s.set("/g/c/.zarray", json(c));
+    s.set("/g/c/.zattrs", json({ _ARRAY_DIMENSIONS: ["k"] }));
+    s.set("/g/c/0", new Uint8Array(Int32Array.from([1, 2, 3]).buffer));
+    s.set("/g/c/1", new Uint8Array(Int32Array.from([4, 0, 0]).buffer));
+    s.set("/g/h/.zgroup", json({ zarr_format: 2 })); // a subgroup: not a variable of g
+    for (const consolidated of [false, true]) {
+      if (consolidated) {
+        s.set("/.zmetadata", json({ metadata: { ".zgroup": { zarr_format: 2 }, "g/.zgroup": { zarr_format: 2 }, "g/.zattrs": { where: "in g" }, "g/c/.zarray": c, "g/c/.zattrs": { _ARRAY_DIMENSIONS: ["k"] }, "g/h/.zgroup": { zarr_format: 2 } }, zarr_consolidated_format: 1 }));
+      }
+      const ds = await openZarr(s, { group: "/g/", consolidated });
+      expect(ds.attrs).toEqual({ where: "in g" });
+      expect(Object.keys(ds.variables)).toEqual(["c"]);
+      expect(Array.from(await ds.get("c")!.compute())).toEqual([1, 2, 3, 4]);
+      expect(ds.get("c")!.encoding.fillValue).toBeUndefined(); // none: left to the writer's default
+      expect(await openZarr(s, { consolidated }).then((r) => Object.keys(r.variables))).toEqual([]);
+    }
+    const ds = await openZarr(s, { group: "g" });
+    const out = new Map<string, Uint8Array>();
+    await initializeStore(ds, out, { zarrFormat: 3 });
+    await writePartition(ds, out, { ranks: 1, rank: 0, dims: ["k"] });
+    const arr = await zarr.open.v3(new zarr.Location(out, "/c"), { kind: "array" });
+    expect(Array.from((await zarr.get(arr)).data as Int32Array)).toEqual([1, 2, 3, 4]);
+    expect(JSON.parse(new TextDecoder().decode(out.get("/c/zarr.json")!)).attributes._FillValue).toBeUndefined();
+  });
+
   it("copies to v2 through our writer with 2 ranks: the same values, attributes (NaN included), fill values and codecs", async () => {
     const ds = await openZarr(handV2(true));
     const out = new Map<string, Uint8Array>();
