@@ -15,6 +15,7 @@ import { fromArray } from "../../src/model/lazy.js";
 import { FileSystemStore } from "../../src/store/fs.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { kernels } from "../../src/kernels/instance.js";
 
 /** A Map store that can list (as a directory store can), for hierarchies without consolidated metadata. */
 class ListMap extends Map<string, Uint8Array> {
@@ -142,6 +143,52 @@ describe("openZarr: zarr v3 written by zarrita", () => {
       expect(reads.length).toBe(overlapping);
       expect(new Set(reads).size).toBe(reads.length);
     }
+  });
+
+  it("fills an out in WASM memory by pointer even when memory grows while chunks are fetched", async () => {
+    const store = new ListMap();
+    await zarritaV3(store);
+    const k = kernels();
+    let grow = false;
+    const growing = { get: (key: string) => {
+      if (grow && key.includes("/c/")) k.ensure(k.memory.buffer.byteLength + (1 << 20)); // detaches every view
+      return store.get(key);
+    }, list: (prefix?: string) => store.list(prefix) };
+    const ds = await openZarr(growing);
+    const full = Array.from(await ds.get("temp")!.compute());
+    const mark = k.arena.mark();
+    try {
+      const region = [{ start: 1, stop: 6 }, { start: 0, stop: 5 }, { start: 1, stop: 6 }];
+      const want = subset(full, [T, Y, X], region);
+      const ptr = k.arena.alloc(want.length * 4);
+      const out = k.arena.view(Float32Array, ptr, want.length);
+      grow = true;
+      const before = k.memory.buffer.byteLength;
+      const got = await ds.get("temp")!.compute(region, out);
+      expect(k.memory.buffer.byteLength).toBeGreaterThan(before);
+      expect(out.length).toBe(0); // the caller's view was detached
+      expect(got.buffer).toBe(k.memory.buffer);
+      expect(got.byteOffset).toBe(ptr);
+      expect(Array.from(got)).toEqual(want);
+    } finally {
+      grow = false;
+      k.arena.release(mark);
+    }
+  });
+
+  it("a copy with the source's chunks reads each source chunk once, over all ranks", async () => {
+    const store = new ListMap();
+    await zarritaV3(store);
+    const reads = new Map<string, number>();
+    const ds = await openZarr(store, { onChunkRead: (v, c) => reads.set(`${v}/${c}`, (reads.get(`${v}/${c}`) ?? 0) + 1) });
+    expect([...reads.keys()].sort()).toEqual(["time/0", "time/1", "x/0"]); // dimension coordinates, at open
+    reads.clear();
+    const out = new Map<string, Uint8Array>();
+    await initializeStore(ds, out, { zarrFormat: 3 });
+    for (const rank of [0, 1, 2]) await writePartition(ds, out, { ranks: 3, rank, dims: ["time", "y"] });
+    const chunksOf = (v: string): number => ds.get(v)!.chunks!.reduce((p, c) => p * c.length, 1);
+    for (const v of ["temp", "lat", "mask"]) expect([...reads.keys()].filter((k) => k.startsWith(`${v}/`)).length, v).toBe(chunksOf(v));
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
   });
 
   it("keeps the source's encoding: stored dtype, fill value, chunks, codecs (without the serialiser), zarr format", async () => {
