@@ -80,14 +80,24 @@ function selectionsOf(da: DataArray, indexers: Indexers): Selection[] {
   return da.dims.map((d, axis) => (own(indexers, d) ? selection(d, indexers[d], da.shape[axis]!, owner) : { start: 0, stop: da.shape[axis]!, drop: false }));
 }
 
-/** Per-axis encoding entries (shards, chunks, sharding_indexed chunk_shape) without the dropped axes. */
-function encodingWithout(enc: Encoding, keep: readonly boolean[]): Encoding {
-  if (keep.every(Boolean)) return enc;
+/**
+ * The encoding of a variable after isel: per-axis entries (shards, chunks, sharding_indexed chunk_shape) lose
+ * the dropped axes, and `chunks` (the source's chunking) is cut to the new sizes. Shards longer than a dim
+ * stay valid as they are (the writer cuts a shard along a dim held by one chunk).
+ */
+function encodingAfterIsel(enc: Encoding, sel: readonly Selection[]): Encoding {
+  const keep = sel.map((s) => !s.drop);
+  const sizes = sel.filter((s) => !s.drop).map((s) => s.stop - s.start);
   const cut = (xs: unknown): unknown => (Array.isArray(xs) && xs.length === keep.length ? xs.filter((_, a) => keep[a]) : xs);
   const out: Encoding = { ...enc };
   if (enc.shards !== undefined) out.shards = cut(enc.shards);
-  if (enc.chunks !== undefined) out.chunks = cut(enc.chunks);
-  if (Array.isArray(enc.codecs)) {
+  if (enc.chunks !== undefined) {
+    const c = cut(enc.chunks);
+    out.chunks = Array.isArray(c) && c.length === sizes.length && c.every((x) => typeof x === "number")
+      ? c.map((x: number, a) => Math.min(x, Math.max(sizes[a]!, 1)))
+      : c;
+  }
+  if (Array.isArray(enc.codecs) && !keep.every(Boolean)) {
     out.codecs = enc.codecs.map((c: unknown) => {
       const conf = (c as { name?: unknown; configuration?: Record<string, unknown> } | null)?.configuration;
       if ((c as { name?: unknown } | null)?.name !== "sharding_indexed" || !conf || !Array.isArray(conf.chunk_shape)) return c;
@@ -130,7 +140,7 @@ export function iselSelections(da: DataArray, sel: readonly Selection[]): DataAr
   const keep = sel.map((s) => !s.drop);
   const dims = da.dims.filter((_, a) => keep[a]);
   const shape = sel.filter((s) => !s.drop).map((s) => s.stop - s.start);
-  const common = { dims, attrs: da.attrs, encoding: encodingWithout(da.encoding, keep), dtype: da.dtype, ...(da.name !== undefined ? { name: da.name } : {}) };
+  const common = { dims, attrs: da.attrs, encoding: encodingAfterIsel(da.encoding, sel), dtype: da.dtype, ...(da.name !== undefined ? { name: da.name } : {}) };
   if (da.data instanceof LazyArray) {
     const whole = sel.every((s, a) => !s.drop && s.start === 0 && s.stop === da.shape[a]);
     return new DataArray({ ...common, data: whole ? da.data : lazySelect(da.data, sel) });

@@ -71,6 +71,8 @@ describe("DataArray.isel", () => {
       codecs: [{ name: "sharding_indexed", configuration: { chunk_shape: [2, 2], codecs: [{ name: "bytes" }] } }],
     });
     expect(da.encoding.shards).toEqual([8, 6, 4]); // the original is untouched
+    // A slice cuts `chunks` (the source's chunking) to the new sizes; shards may stay longer than a dim.
+    expect(da.isel({ t: { start: 5 }, x: { stop: 1 } }).encoding).toMatchObject({ shards: [8, 6, 4], chunks: [3, 3, 1] });
   });
 });
 
