@@ -43,7 +43,7 @@ function openStore(store: ZarrSourceLike): { store: ReadableStore; where: string
   if (!store || typeof (store as ReadableStore).get !== "function") {
     throw new SourceError("openZarr: the store must be a path, a file: or http(s):// URL, or an object with get(key) (and getRange for sharded arrays)");
   }
-  return { store, where: "the store" };
+  return { store, where: store instanceof FileSystemStore ? store.root : "the store" };
 }
 
 /** Open a zarr group as a lazy Dataset. */
