@@ -75,15 +75,23 @@ export function concatLazy(arrays: readonly LazyArray[], axis: number, name?: st
     compute: (region, out, cache) => {
       const { start, stop } = region[axis]!;
       const pieces: Piece[] = [];
-      arrays.forEach((a, i) => {
+      // The first input ending after `start` (binary search: concat may join thousands of inputs).
+      let i = 0, top = arrays.length - 1;
+      while (i < top) {
+        const mid = (i + top) >> 1;
+        if (starts[mid + 1]! > start) top = mid;
+        else i = mid + 1;
+      }
+      for (; i < arrays.length && starts[i]! < stop; i++) {
+        const a = arrays[i]!;
         const lo = Math.max(start, starts[i]!), hi = Math.min(stop, starts[i + 1]!);
-        if (hi <= lo) return;
+        if (hi <= lo) continue;
         pieces.push({
           source: a,
           region: region.map((r, d) => (d === axis ? { start: lo - starts[i]!, stop: hi - starts[i]! } : { ...r })),
           at: region.map((r, d) => (d === axis ? { start: lo - start, stop: hi - start } : { start: 0, stop: r.stop - r.start })),
         });
-      });
+      }
       if (pieces.length === 1) return pieces[0]!.source.compute(pieces[0]!.region, out, cache);
       return assemble(pieces, region.map((r) => r.stop - r.start), first.dtype, out, cache);
     },

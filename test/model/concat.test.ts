@@ -63,6 +63,25 @@ describe("concat", () => {
     expect(parts.map((p) => p.t.calls.map((x) => x.region))).toEqual([[], ["1:3,0:3,0:4"], []]);
   });
 
+  it("many inputs: every region equals the reference and asks only the inputs it overlaps", async () => {
+    const lens = range(0, 150).map((i) => 1 + (i % 3));
+    const srcs = lens.map((n, k) => source([n, 2], [1, 2], k));
+    const c = concat(srcs.map((s) => new Dataset({ dataVars: { v: { dims: ["t", "x"], data: s.array } } })), "t");
+    const total = lens.reduce((p, n) => p + n, 0);
+    const ref = concatRef(srcs.map((s, k) => ({ data: s.full, shape: [lens[k]!, 2] })), 0);
+    for (const [a, b] of [[0, total], [0, 1], [total - 1, total], [7, 8], [100, 177], [5, 5]] as const) {
+      for (const s of srcs) s.calls.length = 0;
+      expect(arr(await c.dataVars.v!.compute([R(a, b), R(0, 2)]))).toEqual(arr(gather(ref, [total, 2], [range(a, b), range(0, 2)])));
+      let at = 0;
+      const asked = srcs.map((s, k) => {
+        const lo = at;
+        at += lens[k]!;
+        return { overlaps: Math.max(a, lo) < Math.min(b, at), called: s.calls.length > 0 };
+      });
+      expect(asked.every((x) => x.overlaps === x.called)).toBe(true);
+    }
+  });
+
   it("along an inner axis: pieces are placed through temporaries", async () => {
     const a = source([3, 2], [3, 1], 0), b = source([3, 3], [1, 3], 1);
     const mk = (s: typeof a) => new Dataset({ dataVars: { v: { dims: ["y", "x"], data: s.array } } });
