@@ -9,6 +9,7 @@ export type ProblemKind =
   | "missing" //       a chunk a complete rank's manifest lists is not in the store
   | "length" //        a chunk's byte length differs from its manifest's
   | "hash" //          a chunk's XXH64 differs from its manifest's (its bytes changed)
+  | "unlisted" //      a chunk in a complete rank's region that its manifest does not list (another writer's)
   | "read" //          reading a chunk failed
   | "decode" //        zarrita/numcodecs.js could not decode a chunk (or an inner chunk of a shard)
   | "size" //          a chunk decoded to another size than its element count x dtype size

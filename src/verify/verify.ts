@@ -16,7 +16,7 @@ import { dtypeFromV2 } from "../zarr/dtype.js";
 import { IncompleteInitError, NotInitialisedError, requireCompleteInit, manifestKey, INIT_KEY, COMPLETE_KEY } from "../write/state.js";
 import { ChunkDecoder } from "./decode.js";
 import { arrayLayout, gridIndices, innerIndex, LayoutError, parseJson, parseShardIndex, prod, type ArrayLayout, type Json } from "./layout.js";
-import { manifestHash, parseManifest, RankOwners, type ManifestEntry } from "./ranks.js";
+import { manifestHash, Manifests, RankOwners, type ManifestEntry } from "./ranks.js";
 import type { ProblemKind, VerifyArray, VerifyProblem, VerifyReport, VerifyWarning } from "./report.js";
 
 export interface VerifyOptions {
@@ -195,7 +195,7 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     const r = rec ? (json((await ops.get(rec))!, rec) as { ranks?: unknown; dims?: unknown }) : undefined;
     if (r && Number.isSafeInteger(r.ranks) && Array.isArray(r.dims)) plan = { ranks: r.ranks as number, dims: r.dims as string[] };
   }
-  const expected = new Map<string, ManifestEntry>();
+  const manifests = new Manifests();
   let ranksReport: VerifyReport["ranks"] = null;
   const owners = schema && plan ? new RankOwners(schema, plan.ranks, plan.dims) : undefined;
   if (plan) {
@@ -206,7 +206,6 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
       const what = s.state === "missing" ? `has no completion record (${rankKey(s.rank)})` : `has a ${s.state} completion record (${s.reason})`;
       problem({ kind: "rank", rank: s.rank, key: rankKey(s.rank), message: `rank ${s.rank} ${what}` });
     }
-    let manifests = 0;
     await pool(complete, concurrency, async (s) => {
       const rec = s.record!;
       if (typeof rec.manifest !== "string") {
@@ -219,16 +218,15 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
       const h = manifestHash(b);
       if (h !== rec.manifest) return problem({ kind: "manifest", rank: s.rank, key: mk, message: `rank ${s.rank}'s manifest ${mk} has XXH64 ${h}, its record says ${rec.manifest}` });
       try {
-        const n = parseManifest(b, s.rank, expected);
+        const n = manifests.add(s.rank, b);
         if (typeof rec.chunks === "number" && n !== rec.chunks) {
           problem({ kind: "manifest", rank: s.rank, key: mk, message: `rank ${s.rank}'s manifest ${mk} lists ${n} chunks, its record ${rec.chunks}` });
         }
-        manifests++;
       } catch (e) {
         problem({ kind: "manifest", rank: s.rank, key: mk, message: errText(e) });
       }
     });
-    ranksReport = { ranks: plan.ranks, dims: plan.dims, complete: complete.map((s) => s.rank), missing: statuses.filter((s) => s.state !== "complete").map((s) => s.rank), manifests };
+    ranksReport = { ranks: plan.ranks, dims: plan.dims, complete: complete.map((s) => s.rank), missing: statuses.filter((s) => s.state !== "complete").map((s) => s.rank), manifests: manifests.size };
   }
 
   // ------------------------------------------------------------------ keys: chunks, outside the grids, stray
@@ -240,32 +238,32 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     if (d instanceof Error) problem({ kind: "decode", variable: l.name, key: `${l.name ? `/${l.name}` : ""}/${metaName}`, message: `zarrita cannot open array ${JSON.stringify(l.name)}: ${d.message}` });
     decoders.set(l, d);
   }
-  const listed = new Set<string>();
-  const perArray: Task[][] = layouts.map(() => []);
+  // Keys are classified twice, without keeping a task per chunk: once to report the keys that do not belong
+  // and count the chunks (for progress), once to hand out the chunks.
+  const bases = layouts.map((l) => (l.name ? `/${l.name}/` : "/"));
+  const groupMeta = new Set([...groups].flatMap((g) => [".zgroup", ".zattrs", "zarr.json", ".zmetadata"].map((m) => `${g ? `/${g}` : ""}/${m}`)));
+  /** undefined: not a chunk (metadata, /.xpartition/); a string: why the key does not belong. */
+  const classify = (k: string): { ai: number; idx: number[] } | string | undefined => {
+    if (k.startsWith("/.xpartition/") || groupMeta.has(k)) return undefined;
+    // The array whose prefix is the longest match (arrays do not nest, but a root array's prefix is "/").
+    let ai = -1;
+    for (let i = 0; i < bases.length; i++) if (k.startsWith(bases[i]!) && (ai < 0 || bases[i]!.length > bases[ai]!.length)) ai = i;
+    if (ai < 0) return `${k} is neither zarr metadata nor under an array or /.xpartition/`;
+    const rel = k.slice(bases[ai]!.length);
+    if (META_NAMES.has(rel)) return undefined;
+    const l = layouts[ai]!;
+    const idx = l.parseKey(rel);
+    return typeof idx === "string" ? `${k} is not a chunk key of ${JSON.stringify(l.name)} (shape ${canon(l.shape)}, chunks ${canon(l.chunks)}): ${idx}` : { ai, idx };
+  };
   let total = 0;
   if (keys) {
-    const bases = layouts.map((l) => (l.name ? `/${l.name}/` : "/"));
-    const groupMeta = new Set([...groups].flatMap((g) => [".zgroup", ".zattrs", "zarr.json", ".zmetadata"].map((m) => `${g ? `/${g}` : ""}/${m}`)));
     for (const k of keys) {
-      if (k.startsWith("/.xpartition/")) continue;
-      // The array whose prefix is the longest match (arrays do not nest, but a root array's prefix is "/").
-      let ai = -1;
-      for (let i = 0; i < bases.length; i++) if (k.startsWith(bases[i]!) && (ai < 0 || bases[i]!.length > bases[ai]!.length)) ai = i;
-      if (groupMeta.has(k) || (ai >= 0 && META_NAMES.has(k.slice(bases[ai]!.length)))) continue;
-      if (ai < 0) {
-        problem({ kind: "stray-key", key: k, message: `${k} is neither zarr metadata nor under an array or /.xpartition/` });
-        continue;
+      const c = classify(k);
+      if (typeof c === "object") total++;
+      else if (typeof c === "string") {
+        const ai = bases.findIndex((b) => k.startsWith(b));
+        problem(ai < 0 ? { kind: "stray-key", key: k, message: c } : { kind: "outside-grid", variable: layouts[ai]!.name, key: k, message: c });
       }
-      const l = layouts[ai]!;
-      const idx = l.parseKey(k.slice(bases[ai]!.length));
-      if (typeof idx === "string") {
-        listed.add(k);
-        const m = expected.get(k);
-        problem({ kind: "outside-grid", variable: l.name, key: k, message: `${k} is not a chunk key of ${JSON.stringify(l.name)} (shape ${canon(l.shape)}, chunks ${canon(l.chunks)}): ${idx}${m ? `; rank ${m.rank}'s manifest lists it` : ""}` });
-        continue;
-      }
-      perArray[ai]!.push({ layout: l, decoder: decoders.get(l)!, arr: arrays[ai]!, key: k, idx });
-      total++;
     }
     if (ops.store instanceof FileSystemStore) {
       const root = ops.store.root;
@@ -277,14 +275,25 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     total = arrays.reduce((s, a) => s + a.gridChunks, 0);
   }
   function* tasks(): Generator<Task> {
-    for (let i = 0; i < layouts.length; i++) {
-      if (keys) yield* perArray[i]!;
-      else {
-        const l = layouts[i]!;
-        for (const idx of gridIndices(l.grid)) yield { layout: l, decoder: decoders.get(l)!, arr: arrays[i]!, key: `${l.name ? `/${l.name}` : ""}/${l.keyOf(idx)}`, idx };
+    if (keys) {
+      for (const k of keys) {
+        const c = classify(k);
+        if (typeof c === "object") yield { layout: layouts[c.ai]!, decoder: decoders.get(layouts[c.ai]!)!, arr: arrays[c.ai]!, key: k, idx: c.idx };
       }
+      return;
+    }
+    for (let i = 0; i < layouts.length; i++) {
+      const l = layouts[i]!;
+      for (const idx of gridIndices(l.grid)) yield { layout: l, decoder: decoders.get(l)!, arr: arrays[i]!, key: `${l.name ? `/${l.name}` : ""}/${l.keyOf(idx)}`, idx };
     }
   }
+  /** The manifest entry of a chunk: in its owner's manifest (any manifest when the owner is not known). */
+  const unchunked = new Set(Object.entries(schema?.variables ?? {}).filter(([, v]) => !v.chunks).map(([n]) => n));
+  const manifestEntry = (l: ArrayLayout, key: string, idx: number[]): { entry?: ManifestEntry; owner?: number } => {
+    if (!manifests.size || unchunked.has(l.name)) return {};
+    const owner = owners?.owner(l.name, idx);
+    return { entry: owner === undefined ? manifests.find(key) : manifests.lookup(owner, key), owner };
+  };
 
   // ------------------------------------------------------------------ every chunk, once
   const chunks = { checked: 0, inner: 0, bytes: 0, manifested: 0 };
@@ -299,8 +308,8 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
   await pool(tasks(), concurrency, async (t) => {
     options.signal?.throwIfAborted();
     const { layout: l, key, idx } = t;
-    const rankOf = () => expectedRank ?? owners?.owner(l.name, idx);
-    let expectedRank: number | undefined;
+    const { entry: exp, owner } = manifestEntry(l, key, idx);
+    const rankOf = () => exp?.rank ?? owner ?? owners?.owner(l.name, idx);
     let bytes: Uint8Array | undefined;
     try {
       bytes = await ops.get(key);
@@ -311,22 +320,26 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     if (!bytes) return; // absent: the fill value (a manifest that lists it reports it below)
     t.arr.present++;
     chunks.bytes += bytes.length;
-    const exp = expected.get(key);
     if (exp) {
-      expected.delete(key);
-      expectedRank = exp.rank;
+      manifests.markSeen(exp);
       chunks.manifested++;
-      if (bytes.length !== exp.length) {
-        problem({ kind: "length", variable: l.name, key, chunk: idx, rank: exp.rank, message: `${key} is ${bytes.length} bytes, rank ${exp.rank}'s manifest says ${exp.length} (truncated or rewritten)` });
-      } else {
-        const h = xxh64Hex(bytes);
-        if (h !== exp.xxh64) problem({ kind: "hash", variable: l.name, key, chunk: idx, rank: exp.rank, message: `${key}: its bytes differ from what rank ${exp.rank} wrote (XXH64 ${h}, manifest ${exp.xxh64})` });
-      }
+      compareWithManifest(bytes, exp, { variable: l.name, chunk: idx });
+    } else if (owner !== undefined && manifests.has(owner)) {
+      problem({ kind: "unlisted", variable: l.name, key, chunk: idx, rank: owner, message: `${key} is in rank ${owner}'s region but not in its manifest: written by another writer, or left from before` });
     }
     await decodeChunk(t, bytes, rankOf());
     chunks.checked++;
     progress(false);
   });
+  function compareWithManifest(bytes: Uint8Array, e: ManifestEntry, at: { variable?: string; chunk?: number[] }): void {
+    const { key, rank } = e;
+    if (bytes.length !== e.length) {
+      problem({ kind: "length", ...at, key, rank, message: `${key} is ${bytes.length} bytes, rank ${rank}'s manifest says ${e.length} (truncated or rewritten)` });
+      return;
+    }
+    const h = xxh64Hex(bytes);
+    if (h !== e.xxh64) problem({ kind: "hash", ...at, key, rank, message: `${key}: its bytes differ from what rank ${rank} wrote (XXH64 ${h}, manifest ${e.xxh64})` });
+  }
   async function decodeChunk(t: Task, bytes: Uint8Array, rank: number | undefined): Promise<void> {
     const { layout: l, key, idx, decoder } = t;
     const at = { variable: l.name, key, chunk: idx, rank };
@@ -350,12 +363,14 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
       await check(innerIndex(l.shard, idx, e.i), bytes.subarray(e.offset, e.offset + e.nbytes), `${key} inner chunk ${e.i}`, e.i);
     }
   }
-  for (const [key, e] of expected) {
-    problem({
-      kind: "missing", key, rank: e.rank,
-      message: listed.has(key) ? `${key}, listed by rank ${e.rank}'s manifest, is not a chunk key of its array` : `${key} is missing: rank ${e.rank}'s manifest lists it (${e.length} bytes)`,
-    });
-  }
+  // Manifest entries whose chunk the pass did not see: absent (missing), or present under a key that is not a
+  // chunk of its array's grid, or not where the partition puts it (compared here; rare).
+  await pool(manifests.unseen(), concurrency, async (e) => {
+    const bytes = await ops.get(e.key).catch(() => undefined);
+    if (!bytes) return problem({ kind: "missing", key: e.key, rank: e.rank, message: `${e.key} is missing: rank ${e.rank}'s manifest lists it (${e.length} bytes)` });
+    chunks.manifested++;
+    compareWithManifest(bytes, e, {});
+  });
   progress(true);
 
   const problemCount = Object.values(kinds).reduce((a, b) => a + b, 0);

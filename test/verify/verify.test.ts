@@ -223,6 +223,20 @@ describe("verifyStore finds and names", () => {
     expect(r.problems[0]!.message).toMatch(/\/flag\/c\/0\/0 does not decode: .*nosuchcodec/);
   });
 
+  it("a chunk in a complete rank's region that its manifest does not list (another writer's)", async () => {
+    const values = Int16Array.from({ length: 12 }, (_, i) => (i >= 4 && i < 8 ? 0 : i)); // chunk 1: all fill (0)
+    const ds = new Dataset({ dataVars: { v: { dims: ["t"], data: lazyOf(values, [12], "int16", [4]) } } });
+    const store: MapStore = new Map();
+    await initializeStore(ds, store, { zarrFormat: 3 });
+    for (let r = 0; r < 2; r++) await writePartition(ds, store, { ranks: 2, dims: ["t"], rank: r, writeEmptyChunks: false });
+    expect(store.has("/v/c/1")).toBe(false);
+    await expectVerified(store);
+    store.set("/v/c/1", store.get("/v/c/0")!); // decodes fine; rank 0 (chunks 0 and 1) never wrote it
+    const r = await verifyStore(store);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: "unlisted", key: "/v/c/1", chunk: [1], rank: 0 })]);
+    expect(r.problems[0]!.message).toBe("/v/c/1 is in rank 0's region but not in its manifest: written by another writer, or left from before");
+  });
+
   it("a missing chunk of a complete rank, by its manifest", async () => {
     const store = await smallStore(3);
     store.delete("/temp/c/2/1/1");
