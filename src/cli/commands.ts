@@ -473,9 +473,9 @@ const verify = command(
 For every chunk (and every inner chunk of a shard): it decodes to its element count x dtype size. For every
 shard: its index's CRC-32C matches and each entry lies within the shard. For every complete rank: each chunk
 its manifest (/.xpartition/ranks/<rank>.chunks) lists is present with the same length and XXH64 (a byte
-changed in a compressed chunk often still decodes). Also listed: keys under an array that are not chunks of
-its grid, keys at the root that are not zarr metadata, ranks without a completion record, and (as warnings)
-temporary files of interrupted writes ('xpartition clean' removes them).
+changed in a compressed chunk often still decodes), and no other chunk is in its region. Also listed: keys
+under an array that are not chunks of its grid, keys at the root that are not zarr metadata, ranks without a
+completion record, and (as warnings) temporary files of interrupted writes ('xpartition clean' removes them).
 
 options:
   --json              print the report as JSON (its schema: README, "Verifying a store")
