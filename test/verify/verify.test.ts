@@ -2,6 +2,7 @@
 // chunk, a shard index with a bad CRC-32C or an entry outside its shard, keys outside the grid, stray keys,
 // a missing chunk of a complete rank, temporary files), and what it refuses (not a store, an incomplete init).
 import { describe, expect, it } from "vitest";
+import * as zarr from "zarrita";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,6 +62,25 @@ describe("verifyStore on whole stores", () => {
       expect(r.arrays[0]).toMatchObject({ name: "v", chunks: [4, 6], innerChunks: [2, 3], gridChunks: 4, present: 4 });
       expect(r.chunks.inner).toBe(16);
     }
+  });
+
+  it("stores without consolidated metadata, and a zarr store that zarrita wrote (no xpartition records)", async () => {
+    for (const format of [2, 3] as const) {
+      const { ds } = small();
+      const store: MapStore = new Map();
+      await initializeStore(ds, store, { zarrFormat: format, consolidated: false });
+      for (let r = 0; r < 2; r++) await writePartition(ds, store, { ranks: 2, dims: ["x"], rank: r, onWarning: () => {} });
+      const r = await expectVerified(store);
+      expect(r).toMatchObject({ consolidated: false, zarrFormat: format });
+      expect(r.chunks.checked).toBe(29);
+    }
+    const store: MapStore = new Map();
+    const grp = await zarr.create(zarr.root(store));
+    const a = await zarr.create(grp.resolve("a"), { shape: [10, 7], chunkShape: [4, 3], dtype: "int32" });
+    await zarr.set(a, null, { data: Int32Array.from({ length: 70 }, (_, i) => i), shape: [10, 7], stride: [7, 1] });
+    const r = await expectVerified(store);
+    expect(r).toMatchObject({ xpartition: false, ranks: null, zarrFormat: 3, consolidated: false });
+    expect(r.arrays).toEqual([expect.objectContaining({ name: "a", gridChunks: 9, present: 9 })]);
   });
 
   it("reads each chunk once, at most `concurrency` at a time (shards included)", async () => {
