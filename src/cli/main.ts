@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { realpathSync } from "node:fs";
 import { UsageError } from "./args.js";
 import { COMMANDS, type Io } from "./commands.js";
+import { computeHangError } from "../run/hang.js";
 
 const HELP = `xpartition: write a lazily computed dataset into one zarr store from independent processes
 
@@ -58,11 +59,25 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  const code = await main(process.argv.slice(2), {
-    out: process.stdout,
-    err: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
+  // Not a top-level await: with a compute that never settles Node would exit 13 with no message. Instead, when
+  // the event loop empties before the command ends, say which compute is pending and exit 1.
+  let ended = false;
+  process.on("beforeExit", () => {
+    if (ended) return;
+    ended = true;
+    const cmd = COMMANDS[process.argv[2] ?? ""];
+    process.stderr.write(`xpartition${cmd ? ` ${cmd.name}` : ""}: ${computeHangError().message}\n`);
+    process.exitCode = 1;
   });
-  process.exitCode = code;
+  main(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd() }).then(
+    (code) => {
+      ended = true;
+      process.exitCode = code;
+    },
+    (e) => {
+      ended = true;
+      process.stderr.write(`xpartition: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

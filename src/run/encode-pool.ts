@@ -11,9 +11,9 @@ import type { TypedArray } from "../kernels/arena.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
 import type { EngineContext, BlockOffload } from "../write/chunks.js";
-import { fmtRegion, normalizeBool } from "../write/chunks.js";
+import { fmtRegion, normalizeBool, trackedCompute } from "../write/chunks.js";
 import { PartitionWriteError } from "../write/errors.js";
-import { computeRegion, type VariablePlan } from "../write/plan.js";
+import type { VariablePlan } from "../write/plan.js";
 import type { EncodeReply, UnitMessage, VariableMessage } from "./encode-worker.js";
 
 interface Unit {
@@ -46,7 +46,6 @@ class EncodeThreads {
   private spawn(): void {
     const w = new Worker(new URL("./encode-worker.js", import.meta.url));
     const t: Thread = { w, inflight: new Map(), vars: new Set() };
-    w.unref();
     w.on("message", (m: EncodeReply) => {
       const u = t.inflight.get(m.uid);
       if (!u) return;
@@ -66,6 +65,7 @@ class EncodeThreads {
     };
     w.on("error", fail);
     w.on("exit", (code) => this.threads.includes(t) && fail(new Error(`encode thread exited with code ${code}`)));
+    w.unref(); // after the listeners: adding a 'message' listener refs the thread's port again
     this.threads.push(t);
   }
 
@@ -179,7 +179,7 @@ export class RankOffload implements BlockOffload {
     const slot = await this.acquire(n * info.size);
     const t0 = performance.now();
     const out = new (info.ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => TypedArray)(slot.sab, 0, n);
-    const res = await computeRegion(v, block, out, cache);
+    const res = await trackedCompute(v, block, out, cache);
     if (res !== out) new Uint8Array(slot.sab, 0, res.byteLength).set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength));
     if (info.kind === "b") normalizeBool(new Uint8Array(slot.sab, 0, n)); // as on the calling thread's path
     ctx.tally.computeSeconds += (performance.now() - t0) / 1000;

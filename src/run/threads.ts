@@ -27,6 +27,9 @@ export interface TaskPoolResult {
   aborted: boolean;
 }
 
+/** An item failure after which its thread is not reused (a compute that never settled: src/run/hang.ts). */
+const RETIRE_ERROR = "ComputeHangError";
+
 /** A setup failure in a worker (the same in every worker, so the pool stops). */
 export class WorkerSetupError extends Error {
   override name = "WorkerSetupError";
@@ -60,6 +63,14 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       settled = true;
       o.signal?.removeEventListener("abort", onAbort);
       if (res.aborted) res.notStarted = queue.splice(0);
+      else if (!fatal) {
+        // Every thread exited (and no more may be started): what is left fails, never silently dropped.
+        for (const item of queue.splice(0)) {
+          const err = new Error("never started: the worker threads kept exiting without a result");
+          res.failed.set(item, err);
+          o.onFailed?.(item, err);
+        }
+      }
       const all = [...live];
       live.clear();
       Promise.all(all.map((w) => w.terminate())).then(
@@ -100,6 +111,13 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
             const err = deserializeError(m.error);
             res.failed.set(m.item, err);
             o.onFailed?.(m.item, err);
+            if (err.name === RETIRE_ERROR) {
+              // Its stuck work would block the next item: a fresh thread takes over.
+              live.delete(w);
+              void w.terminate();
+              if (!fatal && !res.aborted && queue.length > 0 && spawned < maxSpawn) spawn();
+              return finish();
+            }
             return next(w);
           }
         }
@@ -109,7 +127,7 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
         if (!live.delete(w)) return; // terminated by us
         const item = current.get(w);
         current.delete(w);
-        const err = crash ?? new Error(`worker thread exited with code ${code}`);
+        const err = crash ?? new Error(`its worker thread exited (code ${code}) without a result`);
         if (item !== undefined) {
           res.failed.set(item, err);
           o.onFailed?.(item, err);

@@ -1,6 +1,9 @@
 // A writeAll worker thread: imports the dataset module once, then writes the ranks it is handed.
 import type { Dataset } from "../model/dataset.js";
+import process from "node:process";
+import { parentPort } from "node:worker_threads";
 import { serveItems } from "./serve.js";
+import { computeHangError, ComputeHangError } from "./hang.js";
 import { loadDatasetExport } from "./load.js";
 import { isDataset, writePartition } from "./backend.js";
 import { openStoreFromOptions, type StoreOptions } from "../store/index.js";
@@ -36,8 +39,15 @@ serveItems(async (data) => {
       last = performance.now();
     };
     let record;
+    // While the rank runs the port does not keep this thread alive, so that a compute that never settles empties
+    // the event loop: 'beforeExit' then fails the rank naming it (the pool retires this thread) instead of a hang.
+    let hung: ((e: Error) => void) | undefined;
+    const hang = new Promise<never>((_, reject) => (hung = reject));
+    const onBeforeExit = () => hung?.(computeHangError());
+    process.on("beforeExit", onBeforeExit);
+    parentPort?.unref();
     try {
-      record = await writePartition(ds, store, {
+      record = await Promise.race([hang, writePartition(ds, store, {
         ...d.writeOptions,
         ranks: d.ranks,
         dims: d.dims,
@@ -49,12 +59,15 @@ serveItems(async (data) => {
           acc.bytesOut += c.bytesOut;
           if (performance.now() - last > 100) flush();
         },
-      });
+      })]);
     } catch (e) {
       flush();
       // Stopped by the pool's signal: not a failure of the rank.
-      if (ctx.signal.aborted) throw Object.assign(new Error(`rank ${rank} interrupted`), { name: "AbortError" });
+      if (ctx.signal.aborted && !(e instanceof ComputeHangError)) throw Object.assign(new Error(`rank ${rank} interrupted`), { name: "AbortError" });
       throw e;
+    } finally {
+      process.off("beforeExit", onBeforeExit);
+      parentPort?.ref();
     }
     flush();
     return record;

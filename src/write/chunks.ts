@@ -187,6 +187,23 @@ export function normalizeBool(a: Uint8Array): void {
   for (; i < n; i++) if (a[i]! > 1) a[i] = 1;
 }
 
+/**
+ * Computes in flight on this thread, by variable and region: what a command names when its event loop empties
+ * with a compute that never settles (src/cli/main.ts, src/run/worker.ts).
+ */
+export const pendingComputes = new Set<{ variable: string; region: string }>();
+
+/** `computeRegion`, registered in `pendingComputes` until it settles. */
+export async function trackedCompute(v: VariablePlan, block: IndexRange[], out?: TypedArray, cache?: ComputeCache): Promise<TypedArray> {
+  const entry = { variable: v.name, region: fmtRegion(block) };
+  pendingComputes.add(entry);
+  try {
+    return await computeRegion(v, block, out, cache);
+  } finally {
+    pendingComputes.delete(entry);
+  }
+}
+
 /** Compute `block` of `v` into WASM memory; returns the pointer (inside the arena, above the caller's mark). */
 async function computeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRange[], cache?: ComputeCache): Promise<number> {
   const { k } = ctx;
@@ -195,11 +212,11 @@ async function computeBlock(ctx: EngineContext, v: VariablePlan, block: IndexRan
   const ptr = k.arena.alloc(n * info.size);
   const out = k.arena.view(info.ctor as never, ptr, n) as TypedArray;
   const t0 = now();
-  let res = await computeRegion(v, block, out, cache);
+  let res = await trackedCompute(v, block, out, cache);
   if (n > 0 && res.byteLength === 0) {
     // WASM memory grew while the function ran (something else allocated in it): `out` was detached. Compute
     // again into memory of its own and copy.
-    res = await computeRegion(v, block, undefined, cache);
+    res = await trackedCompute(v, block, undefined, cache);
   }
   if (!(res.buffer === k.memory.buffer && res.byteOffset === ptr)) {
     k.u8.set(new Uint8Array(res.buffer, res.byteOffset, res.byteLength), ptr);

@@ -30,8 +30,15 @@ describe("runTaskPool", () => {
   it("replaces a worker that dies and fails only its item", async () => {
     const res = await runTaskPool({ workerUrl, workerData: { crash: [4] }, items, workers: 2 });
     expect([...res.failed.keys()]).toEqual([4]);
-    expect(res.failed.get(4)!.message).toMatch(/exited with code 3/);
+    expect(res.failed.get(4)!.message).toBe("its worker thread exited (code 3) without a result");
     expect(res.done.size).toBe(11);
+  });
+
+  it("threads that keep exiting before they are ready: every item fails, none is dropped", async () => {
+    const res = await runTaskPool({ workerUrl, workerData: { exitSetup: true }, items: [0, 1, 2], workers: 1 });
+    expect([...res.failed.keys()].sort()).toEqual([0, 1, 2]);
+    expect(res.failed.get(0)!.message).toBe("never started: the worker threads kept exiting without a result");
+    expect(res.done.size).toBe(0);
   });
 
   it("rejects when the workers cannot set up", async () => {
