@@ -42,7 +42,7 @@ export interface InitializeOptions {
    */
   staleAfter?: number;
   /** The plan (ranks, dims) to record in `/.xpartition/plan.json` before the store is marked complete. */
-  plan?: { ranks: number; dims: readonly string[] };
+  plan?: { ranks: number; dims: readonly string[]; source?: unknown };
 }
 
 const TAKEOVER_PREFIX = takeoverKey("").replace(/\.json$/, "");
@@ -129,9 +129,10 @@ export async function initializeStore(ds: Dataset, store: StoreLike, options: In
   return schema;
 }
 
-function planRecord(p: { ranks: number; dims: readonly string[] }): Uint8Array {
+function planRecord(p: { ranks: number; dims: readonly string[]; source?: unknown }): Uint8Array {
   const { ranks, dims } = validatePlan(p.ranks, Array.isArray(p.dims) ? [...p.dims] : p.dims, "initializeStore: plan");
-  return new TextEncoder().encode(JSON.stringify({ ranks, dims }, null, 2) + "\n");
+  // source: how to rebuild the dataset (a SourceSpec), so that `xpartition write STORE` needs nothing else.
+  return new TextEncoder().encode(JSON.stringify({ ranks, dims, ...(p.source !== undefined ? { source: p.source } : {}) }, null, 2) + "\n");
 }
 
 /**
@@ -178,7 +179,8 @@ async function makeRoomFor(ops: StoreOps, claim: InitClaim, staleAfter: number):
   }
   let old = st.claim;
   const by = describeClaim(old);
-  if (old.schemaFingerprint !== claim.schemaFingerprint) {
+  // A live init is never taken over; a stale one only by an init of the same dataset.
+  if (old.schemaFingerprint !== claim.schemaFingerprint && claimStaleness(old, staleAfter)) {
     throw new StoreStateError(
       `the store holds an unfinished initialisation of another dataset (its schema differs), claimed by ${by}; pass mode "w" to replace it`,
     );
@@ -186,8 +188,7 @@ async function makeRoomFor(ops: StoreOps, claim: InitClaim, staleAfter: number):
   requireOps(ops, { delete: true, list: true }, "taking over an unfinished initialisation");
   // Take over the claim, or (when a previous taker died) its taker's, and so on.
   for (;;) {
-    const why = claimStaleness(old, staleAfter);
-    if (!why) {
+    if (!claimStaleness(old, staleAfter)) {
       throw new StoreStateError(
         `the store is being initialised by ${describeClaim(old)} (not complete yet, and not stale: that process is alive and the ` +
           `claim is younger than staleAfter ${staleAfter / 1000} s); wait for it, or pass mode "w" to replace it`,
