@@ -15,9 +15,10 @@ import { blocksOf } from "./blocks.js";
 import { engine, fmtRegion, writeBlock, type EngineHooks } from "./chunks.js";
 import { openStore, storeName } from "./initialize.js";
 import { RankOffload } from "../run/encode-pool.js";
-import { planDataset, type VariablePlan } from "./plan.js";
+import { planDataset, type DatasetPlan, type VariablePlan } from "./plan.js";
+import { adoptRecordedShards } from "./inner-chunks.js";
 import { planningCollection } from "./sharding.js";
-import { assertSchemaMatches, attrsWarning, planFingerprint, readSchema, recordKey, schemaOf } from "./schema.js";
+import { assertSchemaMatches, attrsWarning, planFingerprint, readSchema, recordKey, schemaOf, type Schema } from "./schema.js";
 import { xxh64Hex } from "../kernels/xxh64.js";
 import { checkGeneration, GenerationChangedError, manifestKey, requireCompleteInit } from "./state.js";
 
@@ -82,26 +83,19 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   // Plan first: bad ranks/rank/dims are errors before the store is even read.
   // On each variable's zarr chunk grid: for sharded variables the SHARD grid, so no two ranks share a shard.
   const regions = datasetPartitionIndexers(planningCollection(ds, options.encoding), ranks, rank, dims);
-  const budget0 = checkPositive("memoryBudget", options.memoryBudget, DEFAULT_MEMORY_BUDGET);
-  const storeConcurrency = checkPositive("storeConcurrency", options.storeConcurrency, 8);
-  const threads = checkPositive("concurrency", options.concurrency, 1);
-  const writeEmptyChunks = options.writeEmptyChunks ?? true;
-  const warn = options.onWarning ?? ((m: string) => console.warn(m));
-  const ops = openStore(store, options.durable);
-  if (!writeEmptyChunks) requireOps(ops, { delete: true }, "writeEmptyChunks: false (deleting stale empty chunks)");
-  const where = storeName(store);
-  const generation = await requireCompleteInit(ops, where);
-  const recorded = await readSchema(ops);
-  if (!recorded) throw new StoreStateError(`${where}: its initialisation is complete but it has no /.xpartition/schema.json: re-initialise it with mode "w"`);
-  const plan = planDataset(ds, { zarrFormat: recorded.zarrFormat, consolidated: recorded.consolidated, encoding: options.encoding });
+  const settings = writeSettings(options);
+  const { ops, where, generation, recorded } = await openForWrite(store, options, settings.writeEmptyChunks);
+  // A variable chunked as the store's shards adopts the recorded inner chunks (initializeStore's innerChunks).
+  const encoding = adoptRecordedShards(ds, recorded, options.encoding);
+  const plan = planDataset(ds, { zarrFormat: recorded.zarrFormat, consolidated: recorded.consolidated, encoding });
   const schema = schemaOf(plan);
   assertSchemaMatches(recorded, schema);
   const attrsChanged = attrsWarning(recorded, schema);
-  if (attrsChanged) warn(attrsChanged);
+  if (attrsChanged) settings.warn(attrsChanged);
   const fingerprint = planFingerprint(schema, ranks, dims);
 
   // Variables in name order, each with its region (array ranges), skipping idle ones.
-  const work: { v: VariablePlan; region: IndexRange[] }[] = [];
+  const work: WorkItem[] = [];
   for (const v of [...plan.variables].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const r = regions[v.name];
     if (!r || v.chunks === null) continue;
@@ -109,9 +103,61 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     if (ranges.some((x) => x.stop <= x.start)) continue;
     work.push({ v, region: ranges });
   }
+  return (await writeWork({ ops, where, generation, format: plan.format, work, settings, options, started, t0, record: { rank, ranks, dims, fingerprint } }))!;
+}
+
+/** The writer's settings, checked (before the store is read). */
+export interface WriteSettings {
+  budget0: number;
+  storeConcurrency: number;
+  threads: number;
+  writeEmptyChunks: boolean;
+  warn: (m: string) => void;
+}
+
+export function writeSettings(options: WriteOptions): WriteSettings {
+  return {
+    budget0: checkPositive("memoryBudget", options.memoryBudget, DEFAULT_MEMORY_BUDGET),
+    storeConcurrency: checkPositive("storeConcurrency", options.storeConcurrency, 8),
+    threads: checkPositive("concurrency", options.concurrency, 1),
+    writeEmptyChunks: options.writeEmptyChunks ?? true,
+    warn: options.onWarning ?? ((m: string) => console.warn(m)),
+  };
+}
+
+/** The store opened for writing: its initialisation must be complete; its generation and recorded schema. */
+export async function openForWrite(
+  store: StoreLike, options: WriteOptions, writeEmptyChunks: boolean,
+): Promise<{ ops: StoreOps; where: string; generation: string; recorded: Schema }> {
+  const ops = openStore(store, options.durable);
+  if (!writeEmptyChunks) requireOps(ops, { delete: true }, "writeEmptyChunks: false (deleting stale empty chunks)");
+  const where = storeName(store);
+  const generation = await requireCompleteInit(ops, where);
+  const recorded = await readSchema(ops);
+  if (!recorded) throw new StoreStateError(`${where}: its initialisation is complete but it has no /.xpartition/schema.json: re-initialise it with mode "w"`);
+  return { ops, where, generation, recorded };
+}
+
+/** A variable and the array ranges of it to write (whole chunks of its grid, or up to the array's end). */
+export interface WorkItem {
+  v: VariablePlan;
+  region: IndexRange[];
+}
+
+/**
+ * Write the work items under the budget, with encode threads, fenced on the generation; then, when `record`
+ * is given, the rank's manifest and completion record (last). Shared by writePartition and writeRegion.
+ */
+export async function writeWork(args: {
+  ops: StoreOps; where: string; generation: string; format: DatasetPlan["format"]; work: WorkItem[]; settings: WriteSettings;
+  options: WriteOptions & EngineHooks; started: Date; t0: number;
+  record?: { rank: number; ranks: number; dims: readonly string[]; fingerprint: string };
+}): Promise<CompletionRecord | undefined> {
+  const { ops, where, generation, work, options, started, t0 } = args;
+  const { budget0, storeConcurrency, threads, writeEmptyChunks, warn } = args.settings;
   const fence = () => checkGeneration(ops, generation, where);
   // Chunk writes are fenced too (encoded chunks can reach the store long after their block was computed).
-  const ctx = engine(new FencedOps(ops.store, fence), plan.format, storeConcurrency, writeEmptyChunks);
+  const ctx = engine(new FencedOps(ops.store, fence), args.format, storeConcurrency, writeEmptyChunks);
   // Encoded shards waiting for the store are held to half the budget (always at least one), so that a sharded
   // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
   ctx.pool.maxBytes = budget0 / 2;
@@ -133,7 +179,7 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     if (options.collectVariableWrites) {
       // Variables with the same region and chunk shape go through the same blocks; a cache per block lets
       // inputs they share be computed once.
-      const groups = new Map<string, typeof work>();
+      const groups = new Map<string, WorkItem[]>();
       for (const w of work) {
         const key = JSON.stringify([w.v.dims, w.region, w.v.chunkShape]);
         groups.set(key, [...(groups.get(key) ?? []), w]);
@@ -162,6 +208,11 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     await ctx.pool.settle();
     throw e instanceof Error && e.cause instanceof GenerationChangedError ? e.cause : e;
   }
+  if (!args.record) {
+    await fence();
+    return undefined;
+  }
+  const { rank, ranks, dims, fingerprint } = args.record;
   // The manifest, then the record, each only while the store is still the one this rank started on.
   const manifest = ctx.tally.manifest();
   await fence();
