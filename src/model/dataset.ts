@@ -6,6 +6,7 @@ import { DataArray, type VariableSpec } from "./dataarray.js";
 import { assignVars, chunkDataset, dropVars, iselDataset, renameDataset, selectVars } from "./dataset-ops.js";
 import { DimensionConflictError } from "./errors.js";
 import type { ChunkOptions, ChunkSpec, Indexers } from "./ops.js";
+import { assignCoords, reindex, type CoordValue, type ReindexOptions } from "./reindex.js";
 
 export interface DatasetInit {
   coords?: Record<string, DataArray | VariableSpec>;
@@ -115,6 +116,16 @@ export class Dataset {
   /** With variables added or replaced (a coordinate's name replaces the coordinate). */
   assign(vars: Record<string, DataArray | VariableSpec>): Dataset {
     return assignVars(this, vars);
+  }
+
+  /** With coordinates added or replaced (src/model/reindex.ts); a 1-d TypedArray is a coordinate along its name. */
+  assignCoords(coords: Record<string, CoordValue>): Dataset {
+    return assignCoords(this, coords);
+  }
+
+  /** To new labels along dims with a coordinate; dtypes kept, missing labels filled (src/model/reindex.ts). */
+  reindex(indexers: Record<string, CoordValue>, options: ReindexOptions = {}): Dataset {
+    return reindex(this, indexers, options);
   }
 
   /**
