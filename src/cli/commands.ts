@@ -147,6 +147,10 @@ ${EXPORT_HELP}
     const shown = (n: number) => (n <= PLAN_RANKS_SHOWN + 4 ? n : PLAN_RANKS_SHOWN);
     for (const variable of report.variables) {
       io.out.write(`\n${variable.name} (${variable.dims.join(", ")}) shape ${variable.shape.join("x")} chunks ${variable.chunks.join("x")} ${variable.dtype}\n`);
+
+Past ${PLAN_RANKS_SHOWN + 4} ranks the listing shows the first ${PLAN_RANKS_SHOWN} and last 2 of each variable (--json lists every rank).
+
+exit status: 0 planned, 1 error (the dataset module, a dimension it lacks), 2 a bad command line
       const rows = variable.perRank, head = shown(rows.length);
       const line = (r: (typeof rows)[number]) => {
         const region = r.region ? r.region.map(([a, b], i) => `${variable.dims[i]} ${a}:${b}`).join(", ") : "idle";
@@ -206,6 +210,9 @@ ${EXPORT_HELP}
     io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${mod} ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
     return 0;
   },
+
+exit status: 0 initialised, 1 error (a store exists there, the dataset module, an init in progress), 2 a bad
+command line
 );
 
 // ---------------------------------------------------------------------------------------------------- write
@@ -259,6 +266,11 @@ On success the rank's completion record is written last; 'xpartition status' rea
       const sig = stop.received;
       if (!sig) throw e;
       io.err.write(`xpartition write: ${sig}: stopped; rank ${rank} incomplete (no completion record): resubmit it (${source === "--rank" ? `--rank ${rank}` : `${source}=${value ?? rank}`})\n`);
+SIGTERM (a batch system's time limit or preemption) or Ctrl-C (SIGINT) stops the rank after the chunk writes in
+flight, with no completion record: write the rank again to finish it; a second signal quits at once.
+
+exit status: 0 written (record written), 1 the rank failed or could not start (no record), 2 a bad command
+line, 143 stopped by SIGTERM, 130 stopped by SIGINT
       return SIGNAL_EXIT[sig];
     } finally {
       stop.dispose();
@@ -379,6 +391,9 @@ const status = command(
   "Which ranks of a store are complete, which are missing, and the exact list to resubmit.",
   "<store> [--json]",
   `
+
+exit status: 0 every rank written, 1 some ranks failed (--resume writes them) or another error, 2 a bad command
+line, 143 stopped by SIGTERM, 130 stopped by SIGINT
 Reads the plan recorded by init and one completion record per rank (never a listing of chunks, nor the
 ranks' chunk manifests). A record written for another schema or plan (a fingerprint that does not match), or
 into an earlier initialisation of the store, counts as missing. A store whose init did not complete is an
@@ -541,3 +556,5 @@ options:
 );
 
 export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, verify, clean, demo };
+
+exit status: 0 written, 1 error, 2 a bad command line, 143 stopped by SIGTERM, 130 stopped by SIGINT

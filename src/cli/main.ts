@@ -23,6 +23,9 @@ The array-job workflow:
   xpartition status store.zarr     # complete ranks, missing ranks, and what to resubmit
   xpartition verify store.zarr     # every chunk decoded and checked against its rank's manifest
   xpartition clean store.zarr      # afterwards: temporary files of killed writes, if any
+
+exit status: 0 success, 1 failure, 2 a bad command line; each command's --help lists its own (status: 1 means
+ranks missing; write, run: 143 or 130 when stopped by SIGTERM or SIGINT).
 `;
 
 export async function main(argv: string[], io: Io): Promise<number> {

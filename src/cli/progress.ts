@@ -28,12 +28,14 @@ export function formatBytes(n: number): string {
 export function progressLine(p: WriteAllProgress, width = 24): string {
   const chunksTotal = p.chunksTotal;
   const toDo = p.ranks - p.ranksSkipped;
-  const frac = chunksTotal ? Math.min(1, p.chunksDone / chunksTotal) : toDo ? p.ranksDone / toDo : 1;
+  // The live bar counts the chunks of running ranks too; a rank that fails takes its chunks back.
+  const chunksNow = p.chunksDone + (p.chunksInFlight ?? 0);
+  const frac = chunksTotal ? Math.min(1, chunksNow / chunksTotal) : toDo ? p.ranksDone / toDo : 1;
   const filled = Math.round(frac * width);
   const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
-  const rate = p.elapsed > 0 ? p.bytesIn / MB / p.elapsed : 0;
+  const rate = p.elapsed > 0 ? (p.bytesIn + (p.bytesInFlight ?? 0)) / MB / p.elapsed : 0;
   const eta = frac > 0 && frac < 1 ? formatDuration((p.elapsed * (1 - frac)) / frac) : frac >= 1 ? "0:00" : "?";
-  const chunks = chunksTotal ? `${p.chunksDone}/${chunksTotal} chunks` : `${p.chunksDone} chunks`;
+  const chunks = chunksTotal ? `${chunksNow}/${chunksTotal} chunks` : `${chunksNow} chunks`;
   const failed = p.ranksFailed ? `  ${p.ranksFailed} failed` : "";
   return `${bar} ${p.ranksDone + p.ranksSkipped}/${p.ranks} ranks  ${chunks}  ${rate.toFixed(1)} MB/s  ETA ${eta}${failed}`;
 }
@@ -59,6 +61,7 @@ export function progressReporter(out: ProgressOut): (p: WriteAllProgress) => voi
     if (p.event === "rank" || p.event === "failed") {
       const what = p.event === "rank" ? "written" : "FAILED";
       const rate = p.elapsed > 0 ? (p.bytesIn / MB / p.elapsed).toFixed(1) : "0.0";
+      // Chunks of completed ranks only (a failed rank's are not counted).
       out.write(`rank ${p.rank} ${what}: ${p.ranksDone + p.ranksSkipped}/${p.ranks} ranks done, ${p.chunksDone} chunks, ${rate} MB/s, ${formatDuration(p.elapsed)} elapsed\n`);
     }
   };

@@ -27,11 +27,16 @@ export interface WriteAllProgress {
   ranksSkipped: number;
   ranksFailed: number;
   chunksDone: number;
+  /** Chunks of the ranks completed in this call (a failed rank's chunks are never added). */
   /** Chunks the ranks of this call write (from the plan). */
   chunksTotal: number;
   bytesIn: number;
+  /** Bytes (uncompressed, encoded) of the chunks of completed ranks. */
   bytesOut: number;
   /** Seconds since writeAll started. */
+  /** Chunks and bytes in of ranks still running: added to chunksDone and bytesIn when the rank completes. */
+  chunksInFlight: number;
+  bytesInFlight: number;
   elapsed: number;
 }
 
@@ -174,9 +179,15 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     signal,
     onEvent: (rank, data) => {
       const c = data as ChunkProgress;
-      result.chunks += c.chunks;
-      result.bytesIn += c.bytesIn;
-      result.bytesOut += c.bytesOut;
+  // What running ranks wrote so far: counted in the result only once the rank completes.
+  const running = new Map<number, ChunkProgress>();
+  const inFlight = () => {
+    let chunks = 0, bytes = 0;
+    for (const c of running.values()) (chunks += c.chunks), (bytes += c.bytesIn);
+    return { chunksInFlight: chunks, bytesInFlight: bytes };
+  };
+      const t = running.get(rank) ?? { chunks: 0, bytesIn: 0, bytesOut: 0 };
+      running.set(rank, { chunks: t.chunks + c.chunks, bytesIn: t.bytesIn + c.bytesIn, bytesOut: t.bytesOut + c.bytesOut });
       progress("chunks", rank);
     },
     onDone: (rank, record) => {
@@ -196,11 +207,15 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   if (pool.failed.size > 0 || pool.aborted) {
     const failed = [...pool.failed].filter(([, e]) => e.name !== "AbortError").map(([r]) => r).sort((a, b) => a - b);
     const parts: string[] = [];
+      const t = running.get(rank);
+      running.delete(rank);
+      if (t) (result.chunks += t.chunks), (result.bytesIn += t.bytesIn), (result.bytesOut += t.bytesOut);
     if (failed.length) {
       const first = pool.failed.get(failed[0]!)!;
       parts.push(`${failed.length} of ${todo.length} ranks failed (${failed.join(", ")}); rank ${failed[0]}: ${first.message}`);
     }
     if (pool.aborted) parts.push(`aborted after ${result.written.length} of ${todo.length} ranks`);
+      running.delete(rank); // its chunks are not counted: the rank will be written again
     const failures = new Map(failed.map((r) => [r, pool.failed.get(r)!]));
     throw new WriteAllError(`writeAll: ${parts.join("; ")}; run again with resume: true to write only the missing ranks`, result, failures, pool.aborted);
   }

@@ -12,6 +12,8 @@ describe("CLI helpers", () => {
   it("draws a progress line with ranks, chunks, MB/s and ETA", () => {
     const p = { event: "chunks" as const, chunksTotal: 100, ranks: 8, ranksDone: 2, ranksSkipped: 0, ranksFailed: 0, chunksDone: 50, bytesIn: 200e6, bytesOut: 50e6, elapsed: 2 };
     expect(progressLine(p, 10)).toBe("[#####.....] 2/8 ranks  50/100 chunks  100.0 MB/s  ETA 0:02");
+    // The live bar adds the chunks of running ranks (chunksDone counts completed ranks only).
+    expect(progressLine({ ...p, chunksDone: 30, bytesIn: 120e6, chunksInFlight: 20, bytesInFlight: 80e6 }, 10)).toBe("[#####.....] 2/8 ranks  50/100 chunks  100.0 MB/s  ETA 0:02");
     expect(formatDuration(3725)).toBe("1:02:05");
   });
 });
