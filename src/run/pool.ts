@@ -166,7 +166,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const progress = (event: WriteAllProgress["event"], rank?: number) =>
     onProgress?.({
       event, rank, ranks: plan.ranks, ranksDone: result.written.length, ranksSkipped: skipped.length, ranksFailed: failedCount,
-      chunksDone: result.chunks, chunksTotal, bytesIn: result.bytesIn, bytesOut: result.bytesOut, elapsed: (performance.now() - t0) / 1000,
+      chunksDone: result.chunks, chunksTotal, bytesIn: result.bytesIn, bytesOut: result.bytesOut, ...inFlight(), elapsed: (performance.now() - t0) / 1000,
     });
   progress("start");
 
