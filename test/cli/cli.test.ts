@@ -49,11 +49,11 @@ describe("xpartition CLI", () => {
   it("--help lists every command; no command is a usage error", () => {
     const r = xp(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["plan", "init", "write", "run", "status", "demo"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const c of ["plan", "init", "write", "run", "status", "verify", "clean", "demo"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
     expect(xp([]).code).toBe(2);
   });
 
-  it.each(["plan", "init", "write", "run", "status", "demo"])("%s --help", (c) => {
+  it.each(["plan", "init", "write", "run", "status", "verify", "clean", "demo"])("%s --help", (c) => {
     const r = xp([c, "--help"]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^usage: xpartition ${c} `));
@@ -69,7 +69,7 @@ describe("xpartition CLI", () => {
   });
 
   it("usage errors: one line, exit 2", () => {
-    fails(["frobnicate"], 2, /^xpartition: unknown command "frobnicate": expected one of plan, init, write, run, status, clean, demo/);
+    fails(["frobnicate"], 2, /^xpartition: unknown command "frobnicate": expected one of plan, init, write, run, status, verify, clean, demo/);
     fails(["plan", "named.mjs", "--ranks", "4"], 2, /^xpartition plan: --dims is required$/m);
     fails(["plan", "named.mjs", "--dims", "time"], 2, /^xpartition plan: --ranks is required$/m);
     fails(["plan", "named.mjs", "--ranks", "0", "--dims", "time"], 2, /--ranks "0" is not valid: expected an integer >= 1/);
