@@ -1,0 +1,192 @@
+// netCDF-4 (HDF5) through h5wasm's `h5wasm/node` entry, whose HDF5 reads hyperslabs from the file on disk (the
+// default entry needs the whole file in memory). Dimensions are netCDF-4's dimension scales; netCDF-4's own
+// bookkeeping attributes are hidden, as netCDF-C hides them. Reads are expanded to whole HDF5 chunks: each
+// h5wasm read opens the dataset afresh (its chunk cache dies with it), so a read cutting through chunks
+// decompresses them again per call, ~10x slower (SOURCES.md §1.5). The region is then cut out by our kernel.
+import type { TypedArray } from "../../kernels/arena.js";
+import { placeArray } from "../../kernels/place.js";
+import { dtypeInfo, type DType } from "../../model/dtypes.js";
+import type { IndexRange } from "../../model/region.js";
+import { SourceError } from "../errors.js";
+import type { NcGroup, NcVar } from "./build.js";
+import { HandlePool } from "./handles.js";
+
+type H5 = typeof import("h5wasm/node").default;
+type H5File = InstanceType<H5["File"]>;
+type H5Dataset = InstanceType<H5["Dataset"]>;
+interface H5Module {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  get_dataset_data(file: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, stride: bigint[] | null, ptr: bigint): number;
+  get_attached_scales(file: bigint, path: string, axis: number): string[];
+}
+
+const q = JSON.stringify;
+/** Attributes netCDF-C keeps to itself (dimension scales, ids, provenance). */
+const INTERNAL = new Set(["_Netcdf4Coordinates", "_Netcdf4Dimid", "DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_NCProperties", "_IsNetcdf4", "_SuperblockVersion", "_nc3_strict"]);
+/** HDF5 filters h5wasm decodes: deflate, shuffle, fletcher32, szip, scaleoffset. */
+const FILTERS = new Set([1, 2, 3, 4, 6]);
+const DIM_ONLY = "This is a netCDF dimension but not a netCDF variable";
+const NON_COORD = "_nc4_non_coord_";
+/** Reads larger than this are split along the first axis (h5wasm copies each read through its own heap). */
+const MAX_READ = 64 << 20;
+
+let loading: Promise<{ h5: H5; M: H5Module }> | undefined;
+
+/** h5wasm, loaded on first use, with HDF5 errors thrown (by default they print and yield garbage). */
+export function h5wasm(): Promise<{ h5: H5; M: H5Module }> {
+  loading ??= import("h5wasm/node").then(async (mod) => {
+    const h5 = mod.default;
+    const M = (await h5.ready) as unknown as H5Module & { activate_throwing_error_handler(): number };
+    M.activate_throwing_error_handler();
+    return { h5, M };
+  });
+  return loading;
+}
+
+/** Open HDF5 files (per thread): HDF5 keeps a descriptor per open file. */
+export const h5Files = new HandlePool<H5File>(16);
+
+const H5T = { 0: "integer", 1: "float", 2: "time", 3: "string", 4: "bitfield", 5: "opaque", 6: "compound", 7: "reference", 8: "enum", 9: "vlen", 10: "array" } as Record<number, string>;
+
+function dtypeOf(meta: { type: number; size: number; signed: boolean }): DType | undefined {
+  if (meta.type === 0) {
+    const m: Record<number, DType> = meta.signed ? { 1: "int8", 2: "int16", 4: "int32", 8: "int64" } : { 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" };
+    return m[meta.size];
+  }
+  if (meta.type === 1) return meta.size === 4 ? "float32" : meta.size === 8 ? "float64" : undefined;
+  return undefined;
+}
+
+function attrsOf(where: string, obj: { attrs: Record<string, { value: unknown; metadata: { type: number } }> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const all = obj.attrs;
+  for (const name of Object.keys(all)) {
+    if (INTERNAL.has(name)) continue;
+    const a = all[name]!;
+    const t = a.metadata.type;
+    if (t !== 0 && t !== 1 && t !== 3) throw new SourceError(`${where}: attribute ${q(name)} has HDF5 type ${H5T[t] ?? t}, which xpartition cannot read`);
+    let v = a.value;
+    // netCDF stores every attribute as an array: one value is that value.
+    if ((ArrayBuffer.isView(v) || Array.isArray(v)) && (v as ArrayLike<unknown>).length === 1) v = (v as ArrayLike<unknown>)[0];
+    out[name] = v;
+  }
+  return out;
+}
+
+const baseName = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
+
+/** Open group `group` (default the root) of the netCDF-4 file `path`. */
+export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
+  const { h5, M } = await h5wasm();
+  const gpath = group === undefined || group === "" || group === "/" ? "/" : `/${group.replace(/^\/+|\/+$/g, "")}`;
+  const where = `${path} (netCDF-4)`;
+  return h5Files.useSync(path, () => {
+    const f = new h5.File(path, "r");
+    return { value: f, close: () => void f.close() };
+  }, (f) => {
+    const g = f.get(gpath);
+    if (!(g instanceof h5.Group)) {
+      const groups = (f.keys() as string[]).filter((k) => f.get(k) instanceof h5.Group);
+      throw new SourceError(`${where}: has no group ${q(group)} (groups at the root: ${groups.join(", ") || "none"})`);
+    }
+    const attrs = attrsOf(`${where} group ${gpath}`, g as never);
+    const vars: NcVar[] = [];
+    for (const key of g.keys() as string[]) {
+      const d = g.get(key);
+      if (!(d instanceof h5.Dataset)) continue;
+      const ds = d as H5Dataset;
+      const dsPath = gpath === "/" ? `/${key}` : `${gpath}/${key}`;
+      const names = Object.keys(ds.attrs);
+      const cls = names.includes("CLASS") ? ds.attrs.CLASS!.value : undefined;
+      const isScale = cls === "DIMENSION_SCALE";
+      if (isScale && names.includes("NAME") && String(ds.attrs.NAME!.value).startsWith(DIM_ONLY)) continue;
+      const name = key.startsWith(NON_COORD) ? key.slice(NON_COORD.length) : key;
+      const meta = ds.metadata;
+      const shape = (meta.shape ?? []).map(Number);
+      let dims: string[];
+      if (isScale && shape.length === 1) dims = [name];
+      else {
+        dims = shape.map((_, axis) => {
+          const scales = M.get_attached_scales(f.file_id, dsPath, axis);
+          if (!scales.length) throw new SourceError(`${where}: variable ${q(name)}: axis ${axis} has no dimension scale (not a netCDF-4 variable: netCDF-C would invent phony_dim names)`);
+          return baseName(scales[0]!);
+        });
+      }
+      const vattrs = attrsOf(`${where} variable ${q(name)}`, ds as never);
+      const dtype = dtypeOf(meta);
+      const base = { name, dims, shape, attrs: vattrs, chunks: meta.chunks ? meta.chunks.map(Number) : undefined };
+      if (!dtype) {
+        const kind = meta.type === 3 ? (meta.vlen ? "string (NC_STRING)" : "char (NC_CHAR)") : (H5T[meta.type] ?? `class ${meta.type}`);
+        vars.push({ ...base, dtype: undefined, refusal: `has type ${kind}`, read: () => Promise.reject(new Error("unreadable")) });
+        continue;
+      }
+      for (const flt of ds.filters) {
+        if (!FILTERS.has(flt.id)) {
+          throw new SourceError(`${where}: variable ${q(name)} is compressed with HDF5 filter ${flt.id}${flt.name ? ` (${flt.name})` : ""}, which h5wasm cannot decode (it decodes deflate, shuffle, fletcher32, szip, scaleoffset); leave it out with dropVariables: [${q(name)}] or convert the file with nccopy`);
+        }
+      }
+      vars.push({ ...base, dtype, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
+    }
+    return { path, format: where, attrs, vars };
+  });
+}
+
+function reader(path: string, dsPath: string, shape: number[], chunks: number[] | undefined, dtype: DType, h5: H5, M: H5Module) {
+  const info = dtypeInfo(dtype);
+  const es = info.size;
+  const open = () => {
+    const f = new h5.File(path, "r");
+    return { value: f, close: () => void f.close() };
+  };
+  /** The C-order values of the box [lo, hi) (whole chunks, or any box of a contiguous variable), in a new array. */
+  const readBox = (lo: number[], hi: number[]): TypedArray => {
+    const ext = hi.map((h, d) => h - lo[d]!);
+    const n = ext.reduce((p, e) => p * e, 1);
+    const out = new info.ctor(n);
+    if (n === 0) return out;
+    const bytes = new Uint8Array(out.buffer);
+    const read = (count: bigint[] | null, offset: bigint[] | null, nb: number, at: number): void => {
+      const ptr = M._malloc(nb);
+      if (ptr === 0) throw new Error(`h5wasm could not allocate ${nb} bytes`);
+      try {
+        h5Files.useSync(path, open, (f) => M.get_dataset_data(f.file_id, dsPath, count, offset, count && count.map(() => 1n), BigInt(ptr)));
+        bytes.set(M.HEAPU8.subarray(ptr, ptr + nb), at);
+      } finally {
+        M._free(ptr);
+      }
+    };
+    if (shape.length === 0) {
+      read(null, null, es, 0);
+      return out;
+    }
+    // Split along axis 0, on chunk boundaries, so that h5wasm's heap (which never shrinks) holds <= MAX_READ.
+    const slab = (n / ext[0]!) * es;
+    const c0 = chunks?.[0] ?? 1;
+    const rows = Math.max(c0, Math.floor(Math.max(1, Math.floor(MAX_READ / slab)) / c0) * c0);
+    const restWhole = lo.every((l, d) => d === 0 || (l === 0 && hi[d] === shape[d]));
+    for (let a = lo[0]!; a < hi[0]!; a += rows) {
+      const b = Math.min(hi[0]!, a + rows);
+      const nb = (b - a) * slab;
+      if (restWhole && a === 0 && b === shape[0]) read(null, null, nb, 0);
+      else {
+        const cnt = lo.map((l, d) => BigInt(d === 0 ? b - a : hi[d]! - l));
+        read(cnt, lo.map((l, d) => BigInt(d === 0 ? a : l)), nb, (a - lo[0]!) * slab);
+      }
+    }
+    return out;
+  };
+  return async (region: readonly IndexRange[]): Promise<TypedArray> => {
+    const lo = region.map((r, d) => (chunks ? Math.floor(r.start / chunks[d]!) * chunks[d]! : r.start));
+    const hi = region.map((r, d) => (chunks ? Math.min(shape[d]!, Math.ceil(r.stop / chunks[d]!) * chunks[d]!) : r.stop));
+    if (region.some((r) => r.stop <= r.start)) return new info.ctor(0);
+    const box = readBox(lo, hi);
+    if (region.every((r, d) => r.start === lo[d] && r.stop === hi[d])) return box;
+    // Cut the region out of the whole chunks read.
+    const rshape = region.map((r) => r.stop - r.start);
+    const out = new info.ctor(rshape.reduce((p, s) => p * s, 1));
+    placeArray(box, hi.map((h, d) => h - lo[d]!), region.map((r, d) => r.start - lo[d]!), out, rshape, rshape.map(() => 0), rshape);
+    return out;
+  };
+}
