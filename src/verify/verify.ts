@@ -314,6 +314,7 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     try {
       bytes = await ops.get(key);
     } catch (e) {
+      if (exp) manifests.markSeen(exp); // reported here, not as missing
       problem({ kind: "read", variable: l.name, key, chunk: idx, rank: rankOf(), message: `${key}: reading failed: ${errText(e)}` });
       return;
     }
@@ -366,7 +367,12 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
   // Manifest entries whose chunk the pass did not see: absent (missing), or present under a key that is not a
   // chunk of its array's grid, or not where the partition puts it (compared here; rare).
   await pool(manifests.unseen(), concurrency, async (e) => {
-    const bytes = await ops.get(e.key).catch(() => undefined);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await ops.get(e.key);
+    } catch (err) {
+      return problem({ kind: "read", key: e.key, rank: e.rank, message: `${e.key}: reading failed: ${errText(err)}` });
+    }
     if (!bytes) return problem({ kind: "missing", key: e.key, rank: e.rank, message: `${e.key} is missing: rank ${e.rank}'s manifest lists it (${e.length} bytes)` });
     chunks.manifested++;
     compareWithManifest(bytes, e, {});

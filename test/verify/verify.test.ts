@@ -257,6 +257,22 @@ describe("verifyStore finds and names", () => {
     expect(r.problems[0]!.message).toBe("/v/c/1 is in rank 0's region but not in its manifest: written by another writer, or left from before");
   });
 
+  it("a chunk the store fails to read: named with its rank; the other chunks still checked", async () => {
+    const map = await smallStore(3);
+    const store = {
+      get: (k: string) => {
+        if (k === "/temp/c/2/0/1") throw Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" });
+        return map.get(k);
+      },
+      set: (k: string, v: Uint8Array) => void map.set(k, v),
+      list: () => [...map.keys()],
+    };
+    const r = await verifyStore(store);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: "read", key: "/temp/c/2/0/1", rank: 2, message: "/temp/c/2/0/1: reading failed: EIO: i/o error, read" })]);
+    expect(r.chunks.checked).toBe(28);
+    expect(r.resubmit).toBe("--array=2");
+  });
+
   it("a missing chunk of a complete rank, by its manifest", async () => {
     const store = await smallStore(3);
     store.delete("/temp/c/2/1/1");
