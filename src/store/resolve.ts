@@ -2,13 +2,15 @@
 //   - a plain path string: a FileSystemStore at exactly that path (never parsed as a URL: spaces, "#", "?",
 //     "%41" and non-ASCII stay as they are; a relative path is resolved against the current directory);
 //   - a `file:` URL (string or URL object): decoded with fileURLToPath;
-//   - `scheme://...` (string or URL object): the scheme table below; http(s) and s3 are reserved for later
-//     issues, any other scheme is an error naming it (so `s3://bucket/x.zarr` never becomes a directory "s3:");
+//   - `scheme://...` (string or URL object): the scheme table below (http(s): read-only, for sources; s3: an
+//     S3Store, ./s3/), any other scheme is an error naming it (so `s3://bucket/x.zarr` never becomes a directory "s3:");
 //   - an object with zarrita's store shape (a Map included): used as is.
 // A string like `foo:bar.zarr` (no "//") is a path. To name a local path starting "file:" or holding "://",
 // prefix it with "./".
 import { fileURLToPath } from "node:url";
 import { FileSystemStore } from "./fs.js";
+import { s3Scheme } from "./s3/index.js";
+import { HttpStore } from "./http.js";
 import { StoreError, type Store } from "./types.js";
 
 export type StoreLike = Store | string | URL;
@@ -73,9 +75,15 @@ registerStoreScheme("file", {
     return new FileSystemStore(o.path, { durable: o.durable === true, ioThread: o.ioThread !== false });
   },
 });
-registerStoreScheme("http", notYet("http", "read-only zarr sources"));
-registerStoreScheme("https", notYet("https", "read-only zarr sources"));
-registerStoreScheme("s3", notYet("s3", "object stores"));
+// Read-only: sources (openZarr) read through it; a write into one is a StoreError naming the URL.
+const http: StoreScheme = {
+  open: (url) => new HttpStore(url),
+  options: (store) => (store instanceof HttpStore ? { scheme: store.url.slice(0, store.url.indexOf(":")), url: store.url } : undefined),
+  reopen: (o) => new HttpStore(String(o.url)),
+};
+registerStoreScheme("http", http);
+registerStoreScheme("https", http);
+registerStoreScheme("s3", s3Scheme);
 
 /**
  * The scheme a store string names (lowercase, without ":"), or undefined for a plain path: "file" for any

@@ -1,0 +1,180 @@
+// One S3 request, owned end to end: signed with aws4fetch (its own retries off: it cannot resend every body
+// and retries too long), a bounded number in flight per store, a timeout per attempt covering the whole
+// body, and retries with exponential backoff and full jitter on 5xx, 429, 503 SlowDown, 400 BadDigest /
+// RequestTimeout (a body damaged or stalled in transit), resets and timeouts. Every request is idempotent
+// (same key, same bytes), so a retried PUT never leaves a different object. Anything else fails at once with
+// an S3Error naming the key, the status and the server's message.
+import { AwsClient } from "aws4fetch";
+import { StoreError } from "../types.js";
+import { CredentialCache, xmlText, type S3Credentials } from "./credentials.js";
+
+export interface RequestPolicy {
+  /** Requests in flight at once (per store). */
+  maxConcurrency: number;
+  /** One attempt's limit, headers and body (ms). */
+  timeoutMs: number;
+  /** Attempts after the first. */
+  retries: number;
+  /** First backoff (ms); doubles each retry, capped at 20 s, fully jittered. */
+  backoffMs: number;
+}
+
+export interface S3Request {
+  method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
+  /** Full URL, query included. */
+  url: string;
+  /** What messages name (the store key, or the bucket for listings). */
+  what: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  /** Statuses that are answers, not failures (e.g. 404 for a get, 412 for a conditional put). */
+  accept?: readonly number[];
+}
+
+export interface S3Response {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+  /** How many attempts it took (1 = no retry). */
+  attempts: number;
+}
+
+/** A request S3 refused or that kept failing: key, status, the server's code and message. */
+export class S3Error extends StoreError {
+  constructor(
+    message: string,
+    readonly key: string,
+    readonly status: number | undefined,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+const RETRY_CODES = new Set(["SlowDown", "BadDigest", "RequestTimeout", "InternalError", "ServiceUnavailable", "ConditionalRequestConflict", "RequestTimeTooSkewed"]);
+
+/** A counting semaphore. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+class Retryable extends Error {}
+
+export class S3Requester {
+  private readonly limiter: Limiter;
+  private clients = new WeakMap<S3Credentials, AwsClient>();
+  /** Requests sent (attempts), for tests and figures. */
+  attempts = 0;
+
+  constructor(
+    readonly policy: RequestPolicy,
+    readonly credentials: CredentialCache,
+    readonly region: string,
+    /** What the errors say about where credentials came from. */
+    readonly credentialSource: string,
+  ) {
+    this.limiter = new Limiter(policy.maxConcurrency);
+  }
+
+  private async client(): Promise<AwsClient | undefined> {
+    const c = await this.credentials.get();
+    if (!c) return undefined;
+    let client = this.clients.get(c);
+    if (!client) {
+      client = new AwsClient({ ...c, service: "s3", region: this.region, retries: 0 });
+      this.clients.set(c, client);
+    }
+    return client;
+  }
+
+  /** Send `req`, retrying what is transient. */
+  async send(req: S3Request, onRetry?: (attempt: number) => void): Promise<S3Response> {
+    const { retries, backoffMs } = this.policy;
+    let last = "";
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) {
+        onRetry?.(attempt);
+        await sleep(Math.random() * Math.min(20_000, backoffMs * 2 ** (attempt - 1)));
+      }
+      try {
+        const r = await this.limiter.run(() => this.once(req));
+        return { ...r, attempts: attempt + 1 };
+      } catch (e) {
+        if (!(e instanceof Retryable)) throw e;
+        last = e.message;
+        if (attempt >= retries) {
+          throw new S3Error(`${req.what}: ${req.method} failed after ${attempt + 1} attempts; last: ${last}`, req.what, undefined, "RetriesExhausted");
+        }
+      }
+    }
+  }
+
+  private async once(req: S3Request): Promise<Omit<S3Response, "attempts">> {
+    this.attempts++;
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), this.policy.timeoutMs);
+    try {
+      const client = await this.client();
+      const headers = { ...req.headers };
+      let init: RequestInit = { method: req.method, headers, body: req.body as BodyInit | undefined, signal: ctl.signal };
+      let res: Response;
+      try {
+        if (client) {
+          const signed = await client.sign(req.url, { method: req.method, headers, body: req.body as BodyInit | undefined });
+          res = await fetch(signed, { signal: ctl.signal });
+        } else {
+          if (req.method !== "GET" && req.method !== "HEAD") headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+          init = { ...init, headers };
+          res = await fetch(req.url, init);
+        }
+      } catch (e) {
+        throw new Retryable(ctl.signal.aborted ? `timed out after ${this.policy.timeoutMs} ms` : `connection failed (${causeOf(e)})`);
+      }
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(await res.arrayBuffer());
+      } catch (e) {
+        throw new Retryable(ctl.signal.aborted ? `timed out after ${this.policy.timeoutMs} ms reading the answer` : `the answer was cut short (${causeOf(e)})`);
+      }
+      const len = res.headers.get("content-length");
+      if (req.method !== "HEAD" && len !== null && Number(len) !== body.length && !res.headers.get("content-encoding")) {
+        throw new Retryable(`the answer was cut short (${body.length} of ${len} bytes)`);
+      }
+      if (res.ok || req.accept?.includes(res.status)) return { status: res.status, headers: res.headers, body };
+      const text = new TextDecoder().decode(body);
+      const code = xmlText(text, "Code");
+      const message = xmlText(text, "Message") ?? (text.trim().slice(0, 300) || res.statusText);
+      const said = `${res.status}${code ? ` ${code}` : ""}: ${message}`;
+      if (res.status >= 500 || res.status === 429 || (code !== undefined && RETRY_CODES.has(code))) throw new Retryable(said);
+      throw new S3Error(`${req.what}: ${req.method} refused with ${said}${this.hint(res.status, code)}`, req.what, res.status, code);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private hint(status: number, code: string | undefined): string {
+    if (code === "NoSuchBucket") return " (the bucket does not exist: create it first)";
+    if (status === 403 || code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch") return ` (credentials: ${this.credentialSource})`;
+    return "";
+  }
+}
+
+function causeOf(e: unknown): string {
+  const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
