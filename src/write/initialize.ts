@@ -95,7 +95,15 @@ export async function initializeStore(ds: Dataset, store: StoreLike, options: In
     if (mode === "w") await ops.deletePrefix("/");
     else tookOver = await makeRoomFor(ops, claim, staleAfter);
     await ops.createRoot();
-    if (!(await ops.setIfAbsent(INIT_KEY, jsonBytes(claim, 2)))) {
+    const claimBytes = jsonBytes(claim, 2);
+    const claimed = await ops.setIfAbsent(INIT_KEY, claimBytes).catch(async (e: unknown) => {
+      // A store without conditional writes (an S3 server ignoring If-None-Match) cannot claim exclusively:
+      // mode "w" replaces the store whoever else is there, so it writes its claim; "w-" fails (the store says why).
+      if (mode !== "w" || (e as { code?: string })?.code !== "XP_NO_CONDITIONAL_WRITES") throw e;
+      await ops.set(INIT_KEY, claimBytes);
+      return true;
+    });
+    if (!claimed) {
       const st = await readInitState(ops);
       const by = typeof st.claim === "object" ? ` (${describeClaim(st.claim)})` : "";
       throw new StoreStateError(`${where}: another initialisation claimed this store first${by}; nothing was written`);
