@@ -33,7 +33,7 @@ export interface VerifyOptions {
 
 export interface VerifyProgress {
   chunksDone: number;
-  /** Chunks to check (known once the store is listed). */
+  /** Chunks to check (known once the store is listed; without a listing, every chunk of the grids). */
   chunksTotal: number;
   bytes: number;
   elapsed: number;
@@ -189,9 +189,10 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     if (e instanceof PlanError) throw new VerifyError(e.message);
     throw e;
   }
-  if (!plan && keys) {
-    // No recorded plan (writePartition called directly): take it from a completion record.
-    const rec = keys.find((k) => /^\/\.xpartition\/ranks\/\d+\.json$/.test(k));
+  if (!plan) {
+    // No recorded plan (writePartition called directly): take it from a completion record (rank 0's, else any
+    // the listing shows).
+    const rec = (await ops.get(rankKey(0))) ? rankKey(0) : keys?.find((k) => /^\/\.xpartition\/ranks\/\d+\.json$/.test(k));
     const r = rec ? (json((await ops.get(rec))!, rec) as { ranks?: unknown; dims?: unknown }) : undefined;
     if (r && Number.isSafeInteger(r.ranks) && Array.isArray(r.dims)) plan = { ranks: r.ranks as number, dims: r.dims as string[] };
   }
@@ -297,16 +298,21 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
 
   // ------------------------------------------------------------------ every chunk, once
   const chunks = { checked: 0, inner: 0, bytes: 0, manifested: 0 };
-  let lastReport = 0;
+  let lastReport = 0, visited = 0;
   const progress = (done: boolean) => {
     if (!options.onProgress) return;
     const now = performance.now();
     if (!done && now - lastReport < 100) return;
     lastReport = now;
-    options.onProgress({ chunksDone: chunks.checked, chunksTotal: total, bytes: chunks.bytes, elapsed: (now - t0) / 1000, done });
+    options.onProgress({ chunksDone: visited, chunksTotal: total, bytes: chunks.bytes, elapsed: (now - t0) / 1000, done });
   };
   await pool(tasks(), concurrency, async (t) => {
     options.signal?.throwIfAborted();
+    await checkChunk(t);
+    visited++;
+    progress(false);
+  });
+  async function checkChunk(t: Task): Promise<void> {
     const { layout: l, key, idx } = t;
     const { entry: exp, owner } = manifestEntry(l, key, idx);
     const rankOf = () => exp?.rank ?? owner ?? owners?.owner(l.name, idx);
@@ -330,8 +336,7 @@ export async function verifyStore(store: StoreLike, options: VerifyOptions = {})
     }
     await decodeChunk(t, bytes, rankOf());
     chunks.checked++;
-    progress(false);
-  });
+  }
   function compareWithManifest(bytes: Uint8Array, e: ManifestEntry, at: { variable?: string; chunk?: number[] }): void {
     const { key, rank } = e;
     if (bytes.length !== e.length) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Dataset, initializeStore, writePartition } from "../../src/index.js";
 import { crc32c } from "../../src/kernels/crc32c.js";
 import { registerStoreScheme } from "../../src/store/index.js";
-import { verifyStore, VerifyError } from "../../src/verify/verify.js";
+import { verifyStore, VerifyError, type VerifyProgress } from "../../src/verify/verify.js";
 import { formatReport, type VerifyReport } from "../../src/verify/report.js";
 import { small } from "../write/helpers.js";
 import { lazyOf } from "../write/shard-helpers.js";
@@ -139,9 +139,12 @@ describe("verifyStore on whole stores", () => {
 
   it("a store object without list: chunks looked up by grid index, and that keys were not listed is said", async () => {
     const map = await smallStore(3);
-    const r = await verifyStore({ get: (k: string) => map.get(k), set: (k: string, v: Uint8Array) => void map.set(k, v) });
-    expect(r.ok).toBe(true);
-    expect(r.chunks.checked).toBe(29);
+    map.delete("/flag/c/2/1"); // absent: looked up, read as the fill value (and missing from rank 0's manifest)
+    const events: VerifyProgress[] = [];
+    const r = await verifyStore({ get: (k: string) => map.get(k), set: (k: string, v: Uint8Array) => void map.set(k, v) }, { onProgress: (p) => events.push(p) });
+    expect(r.problems).toEqual([expect.objectContaining({ kind: "missing", key: "/flag/c/2/1", rank: 0 })]);
+    expect(events.at(-1)).toMatchObject({ done: true, chunksDone: 29, chunksTotal: 29 });
+    expect(r.chunks.checked).toBe(28);
     expect(r.notChecked.join()).toMatch(/cannot list its keys/);
   });
 });
