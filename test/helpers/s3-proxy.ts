@@ -22,6 +22,10 @@ export interface ProxyOptions {
   permanent?: (objectKey: string, method: string, search: string) => boolean;
   /** Faults for the next requests, one each, in order (before the random ones). */
   next?: Fault[];
+  /** Session tokens refused as expired (400 ExpiredToken, which a client must not retry). */
+  tokenExpired?: (token: string) => boolean;
+  /** Called with each request's headers (for tests to see what was signed). */
+  onRequest?: (method: string, url: string, headers: IncomingMessage["headers"]) => void;
   /** Added latency per request (ms). */
   latencyMs?: number;
 }
@@ -79,6 +83,9 @@ export async function startS3Proxy(upstream: string, options: ProxyOptions = {})
     const [, bucket = "", ...rest] = url.pathname.split("/");
     const objectKey = decodeURIComponent(rest.join("/"));
     const method = req.method!;
+    options.onRequest?.(method, req.url!, req.headers);
+    const token = req.headers["x-amz-security-token"];
+    if (typeof token === "string" && options.tokenExpired?.(token)) return xmlError(res, 400, "ExpiredToken", "The provided token has expired.");
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     if (objectKey && options.permanent?.(objectKey, method, url.search)) return xmlError(res, 403, "AccessDenied", `Access Denied (injected for ${objectKey})`);
 

@@ -127,7 +127,9 @@ export class S3Requester {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), this.policy.timeoutMs);
     try {
-      const client = await this.client();
+      const client = await this.client().catch((e: Error) => {
+        throw new S3Error(`${req.what}: ${req.method}: no credentials (${this.credentialSource}): ${e.message}`, req.what, undefined, "NoCredentials");
+      });
       const headers = { ...req.headers };
       let init: RequestInit = { method: req.method, headers, body: req.body as BodyInit | undefined, signal: ctl.signal };
       let res: Response;
