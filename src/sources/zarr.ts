@@ -35,8 +35,7 @@ export interface OpenZarrOptions {
 function openStore(store: ZarrSourceLike): { store: ReadableStore; where: string } {
   if (typeof store === "string" || store instanceof URL) {
     const s = String(store);
-    if (/^https?:\/\//i.test(s)) return { store: new zarr.FetchStore(s) as unknown as ReadableStore, where: s };
-    // Paths and file: URLs (other schemes are refused by the scheme table, naming them).
+    // Paths, file: and http(s): URLs through the scheme table (unknown schemes are refused there, naming them).
     const resolved = resolveStore(store) as unknown as ReadableStore;
     return { store: resolved, where: resolved instanceof FileSystemStore ? resolved.root : s };
   }

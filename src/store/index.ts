@@ -4,6 +4,7 @@ import { FileSystemStore } from "./fs.js";
 import { StoreError, type Store } from "./types.js";
 
 export { FileSystemStore, type FileSystemStoreOptions } from "./fs.js";
+export { HttpStore } from "./http.js";
 export { StoreError, type Store } from "./types.js";
 export {
   describeStore, openStoreFromOptions, registerStoreScheme, resolveStore, storeOptions, storeScheme,
