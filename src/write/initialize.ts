@@ -16,6 +16,7 @@ import { PLAN_KEY, validatePlan } from "../run/records.js";
 import type { VariableEncoding } from "./encoding.js";
 import { StoreStateError, WriteSpecError } from "./errors.js";
 import { engine, writeBlock, WritePool } from "./chunks.js";
+import { innerChunksEncoding, type InnerChunks } from "./inner-chunks.js";
 import { planDataset, type VariablePlan } from "./plan.js";
 import { SCHEMA_KEY, schemaBytes, schemaOf, type Schema } from "./schema.js";
 import {
@@ -43,6 +44,11 @@ export interface InitializeOptions {
   staleAfter?: number;
   /** The plan (ranks, dims) to record in `/.xpartition/plan.json` before the store is marked complete. */
   plan?: { ranks: number; dims: readonly string[]; source?: unknown };
+  /**
+   * zarr v3: shard every chunked variable, its chunks becoming the shards and these the inner chunks
+   * (`{ dim: n | -1 }`; -1 or a dim not named: the whole shard along it). See ./inner-chunks.ts.
+   */
+  innerChunks?: InnerChunks;
 }
 
 const TAKEOVER_PREFIX = takeoverKey("").replace(/\.json$/, "");
@@ -77,7 +83,8 @@ export async function initializeStore(ds: Dataset, store: StoreLike, options: In
   if (mode !== "w-" && mode !== "w") throw new WriteSpecError(`mode must be "w-" or "w", got ${JSON.stringify(mode)}`);
   const staleAfter = options.staleAfter ?? DEFAULT_STALE_AFTER_MS;
   if (typeof staleAfter !== "number" || !(staleAfter >= 0)) throw new WriteSpecError(`staleAfter must be a number of milliseconds >= 0, got ${String(staleAfter)}`);
-  const plan = planDataset(ds, { zarrFormat: options.zarrFormat ?? 3, consolidated: options.consolidated ?? true, encoding: options.encoding });
+  const encoding = options.innerChunks === undefined ? options.encoding : innerChunksEncoding(ds, options.innerChunks, options.zarrFormat ?? 3, options.encoding);
+  const plan = planDataset(ds, { zarrFormat: options.zarrFormat ?? 3, consolidated: options.consolidated ?? true, encoding });
   const schema = schemaOf(plan);
   const entries = metadataEntries(plan.format, plan.attrs, plan.variables.map((v) => v.spec), plan.consolidated);
   const planBytes = options.plan ? planRecord(options.plan) : undefined;
