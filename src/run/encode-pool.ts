@@ -11,7 +11,7 @@ import type { TypedArray } from "../kernels/arena.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { chunkKey, type ZarrFormat } from "../zarr/keys.js";
 import type { EngineContext, BlockOffload } from "../write/chunks.js";
-import { fmtRegion, normalizeBool, trackedCompute } from "../write/chunks.js";
+import { fmtRegion, normalizeBool, storeOp, trackedCompute } from "../write/chunks.js";
 import { PartitionWriteError } from "../write/errors.js";
 import type { VariablePlan } from "../write/plan.js";
 import type { EncodeReply, UnitMessage, VariableMessage } from "./encode-worker.js";
@@ -243,7 +243,7 @@ export class RankOffload implements BlockOffload {
           ctx.tally.encodeSeconds += seconds;
           ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: bytes.length });
           // The bytes came from an encode thread, transferred: nothing else holds them.
-          this.chain = this.chain.then(() => ctx.pool.add(() => ctx.ops.set(key, bytes, true), bytes.length)).catch((err) => {
+          this.chain = this.chain.then(() => ctx.pool.add(storeOp(v, chunks[i]!, () => ctx.ops.set(key, bytes, true)), bytes.length)).catch((err) => {
             this.error ??= err;
           });
         },

@@ -20,6 +20,25 @@ import { writeBlockShards } from "./shards.js";
 const now = (): number => performance.now();
 export const fmtRegion = (r: readonly IndexRange[]): string => `[${r.map((x) => `${x.start}:${x.stop}`).join(", ")}]`;
 
+/** The array region of chunk (or shard) `idx` of `v`. */
+export function chunkRegion(v: VariablePlan, idx: readonly number[]): IndexRange[] {
+  return idx.map((c, d) => ({ start: c * v.chunkShape[d]!, stop: Math.min((c + 1) * v.chunkShape[d]!, v.shape[d]!) }));
+}
+
+/**
+ * A store write or delete of chunk `idx` of `v` whose failure (ENOSPC...) names the variable and the chunk's
+ * region: the pool may rethrow it later, while another block or variable is written, or from drain().
+ */
+export function storeOp(v: VariablePlan, idx: readonly number[], op: () => Promise<unknown>): () => Promise<void> {
+  return () =>
+    op().then(
+      () => undefined,
+      (e) => {
+        throw e instanceof PartitionWriteError ? e : new PartitionWriteError(v.name, fmtRegion(chunkRegion(v, idx)), e);
+      },
+    );
+}
+
 /** Bounded concurrency for store operations; the first failure is kept and rethrown by `drain`. */
 export class WritePool {
   private readonly inflight = new Set<Promise<void>>();
@@ -261,7 +280,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, chunkElems, info.size, pad[0], pad[1]) !== 0) {
         tally.skippedEmpty++;
         tally.encodeSeconds += (now() - t0) / 1000;
-        await pool.add(() => ops.delete(key));
+        await pool.add(storeOp(v, idx, () => ops.delete(key)));
         continue;
       }
       let encoded: Uint8Array, xxh: string;
@@ -279,7 +298,7 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
       tally.addChunk(key, chunkBytes, encoded.length, xxh);
       tally.encodeSeconds += (now() - t0) / 1000;
       ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
-      await pool.add(() => ops.set(key, encoded), encoded.length); // chunks in flight stay within half the budget
+      await pool.add(storeOp(v, idx, () => ops.set(key, encoded)), encoded.length); // chunks in flight stay within half the budget
       written++;
     } finally {
       k.arena.release(mark);

@@ -11,7 +11,7 @@ import type { IndexRange } from "../plan/blocks.js";
 import type { Span } from "../codecs/types.js";
 import { chunkKey } from "../zarr/keys.js";
 import { chunkIndicesOf } from "./blocks.js";
-import type { EngineContext } from "./chunks.js";
+import { storeOp, type EngineContext } from "./chunks.js";
 import { xxh64Hex } from "../kernels/xxh64.js";
 import type { VariablePlan } from "./plan.js";
 import type { ShardPlan } from "./sharding.js";
@@ -146,13 +146,13 @@ export async function writeBlockShards(ctx: EngineContext, v: VariablePlan, bloc
     tally.encodeSeconds += (now() - t0) / 1000;
     if (!done) {
       tally.skippedEmpty++;
-      await pool.add(() => ops.delete(key));
+      await pool.add(storeOp(v, sidx, () => ops.delete(key)));
       continue;
     }
     const { shard, raw } = done;
     tally.addChunk(key, raw, shard.length, xxh64Hex(shard));
     ctx.hooks?.onChunk?.({ key, bytesIn: raw, bytesOut: shard.length });
-    await pool.add(() => ops.set(key, shard), shard.length); // shards in flight stay within the budget
+    await pool.add(storeOp(v, sidx, () => ops.set(key, shard)), shard.length); // shards in flight stay within the budget
     written++;
   }
   return written;
