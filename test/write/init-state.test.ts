@@ -189,6 +189,15 @@ describe("finding 3: an unfinished init is taken over only when stale, by one in
   });
 });
 
+describe("--stale-after durations", () => {
+  it("take ms, s, m, h, d or bare seconds; anything else is an error naming it", () => {
+    expect([parseDuration("10m"), parseDuration("90s"), parseDuration("500ms"), parseDuration("1.5h"), parseDuration("30"), parseDuration("1d")])
+      .toEqual([600_000, 90_000, 500, 5_400_000, 30_000, 86_400_000]);
+    expect(() => parseDuration("5x")).toThrow(/--stale-after "5x" is not a duration: expected a number with a unit \(ms, s, m, h, d\), e.g\. 10m/);
+    expect(() => parseDuration("-1m")).toThrow(/not a duration/);
+  });
+});
+
 describe("finding 6: the generation fences writers", () => {
   /**
    * Rank 0 of `old` paused in the compute of its second block (time 2) until `release` is called. At
