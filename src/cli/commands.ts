@@ -4,6 +4,7 @@ import process from "node:process";
 import { statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { FileSystemStore } from "../store/fs.js";
+import type { S3Store } from "../store/s3/index.js";
 import { resolveStore as openStoreArg, storeScheme, StoreError } from "../store/index.js";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption, parse, requireOption, UsageError, type OptionSpec } from "./args.js";
@@ -18,6 +19,8 @@ import { storeStatus } from "../run/status.js";
 import { parseDuration, requireCompleteInit } from "../write/state.js";
 import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
 import { describePlan, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
+import { datasetOf, outputOptions, SOURCE_HELP, SOURCE_OPTIONS, specFromArgs } from "./sources.js";
+import { sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
 
 export interface Io {
   out: ProgressOut;
@@ -34,9 +37,6 @@ export interface Command {
 }
 
 const EXPORT_HELP = `  --export NAME       use the module's export NAME instead of its default export`;
-const DATASET_HELP = `<dataset-module> is a file path (resolved against the current directory) or a URL of an ES module whose
-default export (or --export NAME) is a Dataset, or a function returning one (or a Promise of one). It must
-build the dataset lazily: every process that writes a rank imports it.`;
 
 function command(
   name: string,
@@ -62,10 +62,6 @@ function command(
       return run(values, pos, io);
     },
   };
-}
-
-async function loadDataset(spec: string, v: Record<string, unknown>, io: Io): Promise<Dataset> {
-  return (await loadDatasetExport(spec, { exportName: v.export as string | undefined, cwd: io.cwd, check: isDataset })) as Dataset;
 }
 
 /** The library's advice in CLI terms. */
@@ -95,14 +91,17 @@ function planArgs(name: string, v: Record<string, string | boolean | undefined>)
  * glob-expanded) resolved against the current directory; a URL (file:, scheme://) left to the scheme table.
  * An unknown or unsupported scheme is a usage error here, before anything is read or written.
  */
-function storePath(s: string, io: Io): string {
+function storePath(s: string, io: Io, output = false): string {
   if (storeScheme(s) === undefined) return resolvePath(io.cwd, s);
+  let opened;
   try {
-    openStoreArg(s);
+    opened = openStoreArg(s);
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;
   }
+  // http(s): a source, never an output.
+  if (output && (opened as { readOnly?: boolean }).readOnly) throw new UsageError(`store ${s} is read-only (its scheme is ${storeScheme(s)}:, for sources): write into a path or a file: URL`);
   return s;
 }
 
@@ -115,6 +114,24 @@ function checkStoreRoot(cmd: string, path: string, given: string): void {
   if (!st.isDirectory()) throw new UsageError(`${cmd}: ${given} is a file, not a store (a store is a directory)`);
 }
 
+/**
+ * The dataset `write` builds: the one init recorded (SOURCE arguments and options, when given, must match it),
+ * or, for a store initialised without a record (by the library), the SOURCE arguments given.
+ */
+async function writeSpec(sources: string[], v: Record<string, string | boolean | undefined>, recorded: SourceSpec | undefined, store: string, io: Io): Promise<SourceSpec> {
+  if (!sources.length) {
+    const given = Object.keys(SOURCE_OPTIONS).filter((k) => v[k] !== undefined).concat(v.export !== undefined ? ["export"] : []);
+    if (given.length) throw new UsageError(`write: --${given[0]} needs the SOURCE arguments it applies to (or leave it out: the store records what init was given)`);
+    if (!recorded) throw new PlanError(`${store} records no source in /.xpartition/plan.json (initialised without one): pass the dataset module, 'xpartition write MODULE ${store}'`);
+    return recorded;
+  }
+  const spec = await specFromArgs("write", sources, v, io.cwd, false);
+  if (!recorded) return spec;
+  const differs = sourceSpecDifference(recorded, spec);
+  if (differs) throw new PlanError(`${store} was initialised from another source: ${differs}`);
+  return recorded; // with its fingerprints, checked as the dataset is rebuilt
+}
+
 // ---------------------------------------------------------------------------------------------------- plan
 /** Ranks listed per variable by `plan` (without --json) before it summarises. */
 const PLAN_RANKS_SHOWN = 16;
@@ -122,22 +139,27 @@ const plan = command(
   "plan",
   "Show how the ranks would split the work",
   "Per variable and rank: its region, chunks and bytes; ranks left idle; the spread of work between ranks.",
-  "<dataset-module> --ranks N --dims a,b [--json] [--export NAME]",
+  "SOURCE... --ranks N --dims a,b [--json] [--export NAME] [source options]",
   `
-${DATASET_HELP}
+${SOURCE_HELP}
 
 options:
   --ranks N           number of ranks (independent processes)
   --dims a,b          dimensions to partition over, outermost first
   --json              print the plan as JSON
 ${EXPORT_HELP}
+
+Past ${PLAN_RANKS_SHOWN + 4} ranks the listing shows the first ${PLAN_RANKS_SHOWN} and last 2 of each variable (--json lists every rank).
+
+exit status: 0 planned, 1 error (the dataset module, a dimension it lacks), 2 a bad command line
 `,
-  { ranks: { type: "string" }, dims: { type: "string" }, json: { type: "boolean" }, export: { type: "string" } },
-  { min: 1, max: 1, names: ["dataset-module"] },
-  async (v, [mod], io) => {
+  { ranks: { type: "string" }, dims: { type: "string" }, json: { type: "boolean" }, export: { type: "string" }, ...SOURCE_OPTIONS },
+  { min: 1, max: Infinity, names: ["source"] },
+  async (v, sources, io) => {
     const p = planArgs("plan", v);
-    const ds = await loadDataset(mod!, v, io);
-    const report = describePlan(ds, p.ranks, p.dims);
+    const spec = await specFromArgs("plan", sources, v, io.cwd, false);
+    const ds = await datasetOf(spec);
+    const report = describePlan(ds, p.ranks, p.dims, outputOptions(spec).encoding as never);
     if (v.json) {
       io.out.write(JSON.stringify(report, null, 2) + "\n");
       return 0;
@@ -147,10 +169,6 @@ ${EXPORT_HELP}
     const shown = (n: number) => (n <= PLAN_RANKS_SHOWN + 4 ? n : PLAN_RANKS_SHOWN);
     for (const variable of report.variables) {
       io.out.write(`\n${variable.name} (${variable.dims.join(", ")}) shape ${variable.shape.join("x")} chunks ${variable.chunks.join("x")} ${variable.dtype}\n`);
-
-Past ${PLAN_RANKS_SHOWN + 4} ranks the listing shows the first ${PLAN_RANKS_SHOWN} and last 2 of each variable (--json lists every rank).
-
-exit status: 0 planned, 1 error (the dataset module, a dimension it lacks), 2 a bad command line
       const rows = variable.perRank, head = shown(rows.length);
       const line = (r: (typeof rows)[number]) => {
         const region = r.region ? r.region.map(([a, b], i) => `${variable.dims[i]} ${a}:${b}`).join(", ") : "idle";
@@ -176,9 +194,12 @@ const init = command(
   "init",
   "Initialise a store and record the plan",
   "Initialises a zarr store for the dataset (metadata, unchunked variables) and records the plan (ranks, dims) in\n/.xpartition/plan.json beside the schema. The store is claimed first (/.xpartition/init.json, created only if\nabsent) and marked complete last (/.xpartition/complete.json): writers and status refuse a store whose init\ndid not complete.",
-  "<dataset-module> <store> --ranks N --dims a,b [--zarr-format 2|3] [--mode w|w-] [--stale-after 10m] [--export NAME]",
+  "SOURCE... <store> --ranks N --dims a,b [--zarr-format 2|3] [--mode w|w-] [--stale-after 10m] [--export NAME] [source options]",
   `
-${DATASET_HELP}
+${SOURCE_HELP}
+
+The plan records how to rebuild the dataset (the module, or the sources with their options and a fingerprint
+of each source's metadata): 'xpartition write <store>' then needs no SOURCE.
 
 <store> is a directory path or a file: URL.
 
@@ -190,29 +211,37 @@ options:
   --stale-after T     w-: take over an unfinished init of the same dataset whose claim is older than T
                       (default 10m; units ms, s, m, h), or whose process is dead on this host
 ${EXPORT_HELP}
+
+exit status: 0 initialised, 1 error (a store exists there, the dataset module, an init in progress), 2 a bad
+command line
 `,
   {
     ranks: { type: "string" }, dims: { type: "string" }, "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" },
-    "stale-after": { type: "string" },
+    "stale-after": { type: "string" }, ...SOURCE_OPTIONS,
   },
-  { min: 2, max: 2, names: ["dataset-module", "store"] },
-  async (v, [mod, store], io) => {
+  { min: 2, max: Infinity, names: ["source", "store"] },
+  async (v, pos, io) => {
+    const store = pos.at(-1)!;
     const p = planArgs("init", v);
     const zarrFormat = choiceOption("init", v, "zarr-format", ["2", "3"] as const);
     const mode = choiceOption("init", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("init", v);
-    const ds = await loadDataset(mod!, v, io);
-    describePlan(ds, p.ranks, p.dims); // validates dims against the dataset before anything is written
-    const path = storePath(store!, io);
-    // The plan is recorded by the init, before the store is marked complete.
-    const options = { mode, plan: p, ...(staleAfter !== undefined ? { staleAfter } : {}), ...(zarrFormat ? { zarrFormat: Number(zarrFormat) as 2 | 3 } : {}) };
+    const path = storePath(store, io, true);
+    const spec = await specFromArgs("init", pos.slice(0, -1), v, io.cwd, true);
+    const ds = await datasetOf(spec, false); // fingerprints just taken
+    const out = outputOptions(spec);
+    describePlan(ds, p.ranks, p.dims, out.encoding as never); // validates dims against the dataset before anything is written
+    // The plan (with the source) is recorded by the init, before the store is marked complete.
+    const options = {
+      mode, plan: { ...p, source: spec }, ...(staleAfter !== undefined ? { staleAfter } : {}),
+      // A copy keeps its sources' zarr format unless --zarr-format asks for another.
+      ...(zarrFormat ? { zarrFormat: Number(zarrFormat) as 2 | 3 } : spec.kind === "sources" && sourceZarrFormat(ds) ? { zarrFormat: sourceZarrFormat(ds) } : {}),
+      ...(out.encoding ? { encoding: out.encoding as never } : {}),
+    };
     await initializeStore(ds, path, options).catch(cliMode);
-    io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${mod} ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
+    io.out.write(`initialised ${store} for ${p.ranks} ranks over ${p.dims.join(",")}: write each with 'xpartition write ${store} --rank R' (or from ${RANK_VARIABLES[0]!.name})\n`);
     return 0;
   },
-
-exit status: 0 initialised, 1 error (a store exists there, the dataset module, an init in progress), 2 a bad
-command line
 );
 
 // ---------------------------------------------------------------------------------------------------- write
@@ -220,9 +249,13 @@ const write = command(
   "write",
   "Write one rank (e.g. one task of an array job)",
   "Writes one rank into a store initialised by 'xpartition init'; ranks and dims come from the recorded plan.",
-  "<dataset-module> <store> [--rank R] [--ranks N --dims a,b] [--export NAME]",
+  "[SOURCE...] <store> [--rank R] [--ranks N --dims a,b] [--export NAME] [source options]",
   `
-${DATASET_HELP}
+Without SOURCE the dataset is rebuilt from what init recorded in the store (the module, or the sources and
+their options): an array task needs only the store and its rank. SOURCE arguments and source options, when
+given, must be those init was given; a source whose metadata changed since init is refused.
+
+${SOURCE_HELP}
 
 The rank is --rank R, or else the first of these environment variables that is set:
 ${RANK_VARIABLES.map((r) => `  ${r.name.padEnd(26)}${r.engine}`).join("\n")}
@@ -236,41 +269,44 @@ options:
 ${EXPORT_HELP}
 
 On success the rank's completion record is written last; 'xpartition status' reads it.
+SIGTERM (a batch system's time limit or preemption) or Ctrl-C (SIGINT) stops the rank after the chunk writes in
+flight, with no completion record: write the rank again to finish it; a second signal quits at once.
+
+exit status: 0 written (record written), 1 the rank failed or could not start (no record), 2 a bad command
+line, 143 stopped by SIGTERM, 130 stopped by SIGINT
 `,
   {
     rank: { type: "string" }, ranks: { type: "string" }, dims: { type: "string" }, export: { type: "string" },
-    concurrency: { type: "string" }, "memory-budget": { type: "string" },
+    concurrency: { type: "string" }, "memory-budget": { type: "string" }, ...SOURCE_OPTIONS,
   },
-  { min: 2, max: 2, names: ["dataset-module", "store"] },
-  async (v, [mod, store], io) => {
+  { min: 1, max: Infinity, names: ["store"] },
+  async (v, pos, io) => {
+    const store = pos.at(-1)!, sources = pos.slice(0, -1);
     const asked = { ranks: intOption("write", v, "ranks", 1), dims: dimsOption("write", v) };
     const concurrency = intOption("write", v, "concurrency", 1, 256);
     const budget = intOption("write", v, "memory-budget", 1);
-    const path = storePath(store!, io);
+    const path = storePath(store!, io, true);
     const kv = resolveStore(path);
     await requireCompleteInit(kv, store!); // a store whose init did not complete is refused, naming its claim
     const recorded = await readPlan(kv, store!);
     if (!recorded) throw new PlanError(`${store} has no recorded plan (/.xpartition/plan.json): initialise it with 'xpartition init'`);
     checkPlan(recorded, asked, store!);
+    const spec = await writeSpec(sources, v, recorded.source as SourceSpec | undefined, store, io);
     const { rank, source, value } = resolveRank(v.rank as string | undefined, { ranks: recorded.ranks, env: io.env });
     const stop = listenForStop(io.err, (sig) => `xpartition write: ${sig}: stopping rank ${rank} after the chunk writes in flight (a second signal quits at once)\n`);
     let record: Record<string, unknown> | undefined;
     const t0 = performance.now();
     try {
-      const ds = await loadDataset(mod!, v, io);
+      const ds = await datasetOf(spec); // a source changed since init is refused here, before anything is written
+      const encoding = outputOptions(spec).encoding;
       record = (await writePartition(ds, path, {
-        ranks: recorded.ranks, dims: recorded.dims, rank, signal: stop.signal,
+        ranks: recorded.ranks, dims: recorded.dims, rank, signal: stop.signal, ...(encoding ? { encoding: encoding as never } : {}),
         ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}),
       })) as unknown as Record<string, unknown> | undefined;
     } catch (e) {
       const sig = stop.received;
       if (!sig) throw e;
       io.err.write(`xpartition write: ${sig}: stopped; rank ${rank} incomplete (no completion record): resubmit it (${source === "--rank" ? `--rank ${rank}` : `${source}=${value ?? rank}`})\n`);
-SIGTERM (a batch system's time limit or preemption) or Ctrl-C (SIGINT) stops the rank after the chunk writes in
-flight, with no completion record: write the rank again to finish it; a second signal quits at once.
-
-exit status: 0 written (record written), 1 the rank failed or could not start (no record), 2 a bad command
-line, 143 stopped by SIGTERM, 130 stopped by SIGINT
       return SIGNAL_EXIT[sig];
     } finally {
       stop.dispose();
@@ -290,14 +326,14 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
 // ---------------------------------------------------------------------------------------------------- run
 async function runPool(
   name: string,
-  o: { dataset: string | URL; exportName?: string; store: string; ranks: number; dims: string[]; workers?: number; resume: boolean; mode: "w-" | "w"; zarrFormat?: 2 | 3; extra?: Record<string, unknown> },
+  o: { dataset?: string | URL; source?: SourceSpec; exportName?: string; store: string; ranks: number; dims: string[]; workers?: number; resume: boolean; mode: "w-" | "w"; zarrFormat?: 2 | 3; extra?: Record<string, unknown> },
   io: Io,
 ): Promise<number> {
   const stop = listenForStop(io.err, (sig) => `${io.err.isTTY ? "\n" : ""}xpartition ${name}: ${sig}: stopping: no new ranks or chunks, letting the chunk writes in flight finish (a second signal quits at once)\n`);
   const report = progressReporter(io.err);
   try {
     const res = await writeAll({
-      dataset: o.dataset, exportName: o.exportName, store: o.store, ranks: o.ranks, dims: o.dims, workers: o.workers,
+      ...(o.source ? { source: o.source } : { dataset: o.dataset, exportName: o.exportName }), store: o.store, ranks: o.ranks, dims: o.dims, workers: o.workers,
       init: o.mode, resume: o.resume, signal: stop.signal, cwd: io.cwd, ...(o.zarrFormat ? { zarrFormat: o.zarrFormat } : {}), ...o.extra,
       onProgress: report,
     });
@@ -337,9 +373,9 @@ const run = command(
   "run",
   "Initialise and write every rank on local worker threads",
   "Initialises the store and writes every rank on a pool of worker threads on this machine, with progress.",
-  "<dataset-module> <store> --ranks N --dims a,b [--workers W] [--resume] [--zarr-format 2|3] [--mode w|w-] [--stale-after 10m] [--export NAME]",
+  "SOURCE... <store> --ranks N --dims a,b [--workers W] [--resume] [--zarr-format 2|3] [--mode w|w-] [--stale-after 10m] [--export NAME] [source options]",
   `
-${DATASET_HELP}
+${SOURCE_HELP}
 
 options:
   --ranks N           number of ranks
@@ -358,14 +394,18 @@ ${EXPORT_HELP}
 On a terminal a live bar shows ranks done, chunks, MB/s and ETA; otherwise one line per rank.
 SIGTERM or Ctrl-C (SIGINT) stops handing out ranks and chunks and lets the chunk writes in flight finish;
 unfinished ranks get no completion record and --resume continues; a second signal quits at once.
+
+exit status: 0 every rank written, 1 some ranks failed (--resume writes them) or another error, 2 a bad command
+line, 143 stopped by SIGTERM, 130 stopped by SIGINT
 `,
   {
     ranks: { type: "string" }, dims: { type: "string" }, workers: { type: "string" }, resume: { type: "boolean" },
     "zarr-format": { type: "string" }, mode: { type: "string" }, export: { type: "string" }, concurrency: { type: "string" },
-    "stale-after": { type: "string" }, "memory-budget": { type: "string" },
+    "stale-after": { type: "string" }, "memory-budget": { type: "string" }, ...SOURCE_OPTIONS,
   },
-  { min: 2, max: 2, names: ["dataset-module", "store"] },
-  async (v, [mod, store], io) => {
+  { min: 2, max: Infinity, names: ["source", "store"] },
+  async (v, pos, io) => {
+    const store = pos.at(-1)!;
     const p = planArgs("run", v);
     const workers = intOption("run", v, "workers", 1, 1024);
     const concurrency = intOption("run", v, "concurrency", 1, 256);
@@ -373,10 +413,12 @@ unfinished ranks get no completion record and --resume continues; a second signa
     const zarrFormat = choiceOption("run", v, "zarr-format", ["2", "3"] as const);
     const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("run", v);
+    const path = storePath(store, io, true);
+    const spec = await specFromArgs("run", pos.slice(0, -1), v, io.cwd, true);
     return runPool(
       "run",
       {
-        dataset: mod!, exportName: v.export as string | undefined, store: storePath(store!, io), ranks: p.ranks, dims: p.dims, workers,
+        source: spec, store: path, ranks: p.ranks, dims: p.dims, workers,
         resume: !!v.resume, mode, zarrFormat: zarrFormat ? (Number(zarrFormat) as 2 | 3) : undefined, extra: { ...(concurrency ? { concurrency } : {}), ...(budget ? { memoryBudget: budget * 1024 * 1024 } : {}), ...(staleAfter !== undefined ? { staleAfter } : {}) },
       },
       io,
@@ -391,9 +433,6 @@ const status = command(
   "Which ranks of a store are complete, which are missing, and the exact list to resubmit.",
   "<store> [--json]",
   `
-
-exit status: 0 every rank written, 1 some ranks failed (--resume writes them) or another error, 2 a bad command
-line, 143 stopped by SIGTERM, 130 stopped by SIGINT
 Reads the plan recorded by init and one completion record per rank (never a listing of chunks, nor the
 ranks' chunk manifests). A record written for another schema or plan (a fingerprint that does not match), or
 into an earlier initialisation of the store, counts as missing. A store whose init did not complete is an
@@ -443,7 +482,7 @@ exit status: 0 all ranks complete, 1 some missing, 2 error (no such store, no re
 const clean = command(
   "clean",
   "Remove temporary files left by killed writes",
-  "Removes the temporary files (*.xptmp) that writes killed mid-chunk left in a filesystem store.",
+  "Removes the temporary files (*.xptmp) that writes killed mid-chunk left in a filesystem store;\nin an S3 store (s3://bucket/prefix), aborts the multipart uploads left under its prefix.",
   "<store> [--min-age SECONDS] [--dry-run]",
   `
 A chunk is written to a temporary file in its directory, then renamed into place, so a killed rank never
@@ -455,13 +494,28 @@ options:
                       file only while one chunk is written)
   --dry-run           list them, remove nothing
 
-exit status: 0 done (also when there was nothing to remove), 2 error (no such store, not a directory)
+S3 stores: multipart uploads (values above the multipart threshold) of killed writes are listed
+(ListMultipartUploads) and aborted when older than --min-age; a lifecycle rule AbortIncompleteMultipartUpload
+does the same on the server's side.
+
+exit status: 0 done (also when there was nothing to remove), 2 error (no such store, not a directory, a
+server that cannot list multipart uploads)
 `,
   { "min-age": { type: "string" }, "dry-run": { type: "boolean" } },
   { min: 1, max: 1, names: ["store"] },
   async (v, [store], io) => {
     const minAgeSeconds = intOption("clean", v, "min-age", 0) ?? 60;
     const scheme = storeScheme(store!);
+    if (scheme === "s3") {
+      const s3 = openStoreArg(storePath(store!, io)) as S3Store;
+      const dryRun = Boolean(v["dry-run"]);
+      const ups = await s3.abortIncompleteUploads({ minAgeSeconds, dryRun }).catch((e: Error) => {
+        throw new UsageError(`clean: ${e.message}`); // exit 2
+      });
+      if (dryRun) for (const u of ups) io.out.write(`s3://${s3.bucket}/${u.key} ${u.uploadId}\n`);
+      io.out.write(`${store}: ${dryRun ? "would abort" : "aborted"} ${ups.length} multipart upload${ups.length === 1 ? "" : "s"} left by interrupted writes\n`);
+      return 0;
+    }
     if (scheme !== undefined && scheme !== "file") throw new UsageError(`clean: ${store} is not a filesystem store (its scheme is ${scheme}:)`);
     const path = storePath(store!, io);
     const fs = openStoreArg(path);
@@ -535,6 +589,8 @@ options:
   --ranks N           ranks, partitioned over time (default 4)
   --workers W         worker threads (default: the available cores)
   --zarr-format 2|3   zarr format (default 3)
+
+exit status: 0 written, 1 error, 2 a bad command line, 143 stopped by SIGTERM, 130 stopped by SIGINT
 `,
   { time: { type: "string" }, ranks: { type: "string" }, workers: { type: "string" }, "zarr-format": { type: "string" } },
   { min: 0, max: 1, names: ["store"] },
@@ -556,5 +612,3 @@ options:
 );
 
 export const COMMANDS: Record<string, Command> = { plan, init, write, run, status, verify, clean, demo };
-
-exit status: 0 written, 1 error, 2 a bad command line, 143 stopped by SIGTERM, 130 stopped by SIGINT

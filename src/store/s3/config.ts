@@ -104,12 +104,17 @@ export function isIpOrLocalhost(host: string): boolean {
   return h === "localhost" || h.endsWith(".localhost") || /^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.includes(":");
 }
 
-/** Encode one S3 key for a URL path: each "/"-separated segment with encodeURIComponent, plus !'()* (RFC 3986). */
+/** RFC 3986 encoding (encodeURIComponent plus !'()*), as SigV4's canonical request has it. */
+export const encodeRfc3986 = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** Encode one S3 key for a URL path: each "/"-separated segment RFC 3986-encoded. */
 export function encodeKey(key: string): string {
-  return key
-    .split("/")
-    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join("/");
+  return key.split("/").map(encodeRfc3986).join("/");
+}
+
+/** A query string encoded as SigV4 canonicalises it, so that the URL sent is its canonical form. */
+export function queryString(params: Record<string, string>): string {
+  return Object.entries(params).map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`).join("&");
 }
 
 /**

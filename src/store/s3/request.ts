@@ -100,6 +100,14 @@ export class S3Requester {
     return client;
   }
 
+  /** `req` as it is sent: signed with the current credentials (unless anonymous), at `datetime` (20240101T000000Z) if given. */
+  async sign(req: S3Request, datetime?: string): Promise<Request> {
+    const client = await this.client();
+    const init = { method: req.method, headers: { ...req.headers }, body: req.body as BodyInit | undefined };
+    if (!client) return new Request(req.url, init);
+    return client.sign(req.url, datetime ? { ...init, aws: { datetime } } : init);
+  }
+
   /** Send `req`, retrying what is transient. */
   async send(req: S3Request, onRetry?: (attempt: number) => void): Promise<S3Response> {
     const { retries, backoffMs } = this.policy;
@@ -127,21 +135,15 @@ export class S3Requester {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), this.policy.timeoutMs);
     try {
-      const client = await this.client().catch((e: Error) => {
-        throw new S3Error(`${req.what}: ${req.method}: no credentials (${this.credentialSource}): ${e.message}`, req.what, undefined, "NoCredentials");
-      });
-      const headers = { ...req.headers };
-      let init: RequestInit = { method: req.method, headers, body: req.body as BodyInit | undefined, signal: ctl.signal };
+      let signed: Request;
+      try {
+        signed = await this.sign(req);
+      } catch (e) {
+        throw new S3Error(`${req.what}: ${req.method}: no credentials (${this.credentialSource}): ${(e as Error).message}`, req.what, undefined, "NoCredentials");
+      }
       let res: Response;
       try {
-        if (client) {
-          const signed = await client.sign(req.url, { method: req.method, headers, body: req.body as BodyInit | undefined });
-          res = await fetch(signed, { signal: ctl.signal });
-        } else {
-          if (req.method !== "GET" && req.method !== "HEAD") headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
-          init = { ...init, headers };
-          res = await fetch(req.url, init);
-        }
+        res = await fetch(signed, { signal: ctl.signal });
       } catch (e) {
         throw new Retryable(ctl.signal.aborted ? `timed out after ${this.policy.timeoutMs} ms` : `connection failed (${causeOf(e)})`);
       }

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import process from "node:process";
 import { StoreError, type Store } from "../types.js";
-import { bucketUrl, encodeKey, s3Location, type Env } from "./config.js";
+import { bucketUrl, encodeKey, queryString, s3Location, type Env } from "./config.js";
 import { CredentialCache, CredentialsError, defaultProvider, xmlText, type CredentialProvider, type S3Credentials } from "./credentials.js";
 import { S3Error, S3Requester, type RequestPolicy, type S3Response } from "./request.js";
 
@@ -148,6 +148,15 @@ export class S3Store implements Store {
     return `s3://${this.bucket}/${this.objectKey(key)}`;
   }
 
+  /**
+   * The request a GET (or another method) of `key` would send, signed, without sending it; `query` is added
+   * to the URL, `datetime` fixes the signing clock. For checking signatures against other signers.
+   */
+  signedRequest(method: "GET" | "PUT" | "HEAD" | "DELETE", key: string, options: { headers?: Record<string, string>; query?: Record<string, string>; body?: Uint8Array; datetime?: string } = {}): Promise<Request> {
+    const url = this.url_(this.objectKey(key), options.query ? queryString(options.query) : "");
+    return this.requester.sign({ method, url, what: this.what(key), headers: options.headers, body: options.body }, options.datetime);
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     const r = await this.requester.send({ method: "GET", url: this.url_(this.objectKey(key)), what: this.what(key), accept: [404] });
     return r.status === 404 ? undefined : r.body;
@@ -234,9 +243,9 @@ export class S3Store implements Store {
   async *listObjects(p: string, pageSize = 1000): AsyncGenerator<string> {
     let token: string | undefined;
     do {
-      const q = new URLSearchParams({ "list-type": "2", "max-keys": String(pageSize), prefix: p });
-      if (token) q.set("continuation-token", token);
-      const r = await this.requester.send({ method: "GET", url: `${this.base}/?${q.toString().replace(/\+/g, "%20")}`, what: `s3://${this.bucket}/${p} (listing)` });
+      const q: Record<string, string> = { "list-type": "2", "max-keys": String(pageSize), prefix: p };
+      if (token) q["continuation-token"] = token;
+      const r = await this.requester.send({ method: "GET", url: `${this.base}/?${queryString(q)}`, what: `s3://${this.bucket}/${p} (listing)` });
       const xml = new TextDecoder().decode(r.body);
       for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) yield xmlText(m[1]!, "Key")!;
       token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? xmlText(xml, "NextContinuationToken") : undefined;
@@ -248,9 +257,9 @@ export class S3Store implements Store {
     const out: MultipartUpload[] = [];
     let marker: { key: string; id: string } | undefined;
     for (;;) {
-      const q = new URLSearchParams({ uploads: "", prefix: this.prefix ? `${this.prefix}/` : "" });
-      if (marker) [q.set("key-marker", marker.key), q.set("upload-id-marker", marker.id)];
-      const r = await this.requester.send({ method: "GET", url: `${this.base}/?${q.toString().replace(/\+/g, "%20")}`, what: `${this.url} (multipart uploads)` });
+      const q: Record<string, string> = { uploads: "", prefix: this.prefix ? `${this.prefix}/` : "" };
+      if (marker) Object.assign(q, { "key-marker": marker.key, "upload-id-marker": marker.id });
+      const r = await this.requester.send({ method: "GET", url: `${this.base}/?${queryString(q)}`, what: `${this.url} (multipart uploads)` });
       const xml = new TextDecoder().decode(r.body);
       for (const m of xml.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)) {
         out.push({ key: xmlText(m[1]!, "Key")!, uploadId: xmlText(m[1]!, "UploadId")!, initiated: Date.parse(xmlText(m[1]!, "Initiated") ?? "") });
@@ -263,13 +272,28 @@ export class S3Store implements Store {
   /** Abort a multipart upload (an object key and its upload id, as listUploads gives them). */
   async abortUpload(objectKey: string, uploadId: string): Promise<void> {
     await this.requester.send({
-      method: "DELETE", url: this.url_(objectKey, `uploadId=${encodeURIComponent(uploadId)}`), what: `s3://${this.bucket}/${objectKey}`, accept: [404],
+      method: "DELETE", url: this.url_(objectKey, queryString({ uploadId })), what: `s3://${this.bucket}/${objectKey}`, accept: [404],
     });
+  }
+
+  /**
+   * Abort the multipart uploads under the prefix started more than `minAgeSeconds` ago (a live writer's are
+   * younger): what `xpartition clean` does. A server that cannot list them (501) gets a StoreError saying so.
+   */
+  async abortIncompleteUploads(options: { minAgeSeconds?: number; dryRun?: boolean } = {}): Promise<MultipartUpload[]> {
+    const minAge = (options.minAgeSeconds ?? 60) * 1000;
+    const all = await this.listUploads().catch((e: unknown) => {
+      if (e instanceof S3Error && e.status === 501) throw new StoreError(`${this.url}: this server cannot list multipart uploads (ListMultipartUploads answered 501 ${e.code ?? ""}); abort them with the server's own tools, or set an AbortIncompleteMultipartUpload lifecycle rule`);
+      throw e;
+    });
+    const old = all.filter((u) => !(Date.now() - u.initiated < minAge));
+    if (!options.dryRun) for (const u of old) await this.abortUpload(u.key, u.uploadId);
+    return old;
   }
 
   private async multipart(key: string, k: string, value: Uint8Array): Promise<void> {
     const what = this.what(key);
-    const init = await this.requester.send({ method: "POST", url: this.url_(k, "uploads="), what });
+    const init = await this.requester.send({ method: "POST", url: this.url_(k, queryString({ uploads: "" })), what });
     const uploadId = xmlText(new TextDecoder().decode(init.body), "UploadId");
     if (!uploadId) throw new S3Error(`${what}: CreateMultipartUpload answered no UploadId`, what, init.status, undefined);
     try {
@@ -278,7 +302,7 @@ export class S3Store implements Store {
         Array.from({ length: n }, async (_, i) => {
           const part = value.subarray(i * this.partSize, Math.min(value.byteLength, (i + 1) * this.partSize));
           const r = await this.requester.send({
-            method: "PUT", url: this.url_(k, `partNumber=${i + 1}&uploadId=${encodeURIComponent(uploadId)}`), what: `${what} (part ${i + 1} of ${n})`,
+            method: "PUT", url: this.url_(k, queryString({ partNumber: String(i + 1), uploadId })), what: `${what} (part ${i + 1} of ${n})`,
             body: part, headers: { "content-md5": md5(part) },
           });
           return r.headers.get("etag") ?? "";
@@ -286,7 +310,7 @@ export class S3Store implements Store {
       );
       const doc = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(e)}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
       const body = new TextEncoder().encode(doc);
-      const r: S3Response = await this.requester.send({ method: "POST", url: this.url_(k, `uploadId=${encodeURIComponent(uploadId)}`), what, body, headers: { "content-md5": md5(body) } });
+      const r: S3Response = await this.requester.send({ method: "POST", url: this.url_(k, queryString({ uploadId })), what, body, headers: { "content-md5": md5(body) } });
       const text = new TextDecoder().decode(r.body);
       // S3 may answer 200 with an <Error> body to CompleteMultipartUpload.
       if (/<Error>/.test(text)) throw new S3Error(`${what}: CompleteMultipartUpload failed: ${xmlText(text, "Code")}: ${xmlText(text, "Message")}`, what, r.status, xmlText(text, "Code"));
