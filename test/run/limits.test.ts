@@ -82,6 +82,11 @@ describe("chunk grids too large to index", () => {
     );
   });
 
+  it("Dataset.chunk to such a grid: refused naming the variable and dimension", () => {
+    const ds = new Dataset({ dataVars: { big: { dims: ["t"], data: lazy({ shape: [2 ** 30], dtype: "uint8", chunks: [2 ** 20], compute: () => new Uint8Array(0) }) } } });
+    expect(() => ds.chunk({ t: 1 })).toThrow(/chunks for dimension "t" of "big": 1073741824 chunks \(size 1073741824, chunk length 1\)/);
+  });
+
   it("more chunks in all than a safe integer: refused", () => {
     expect(() => lazy({ name: "cube", shape: [2 ** 20, 2 ** 20, 2 ** 20], dtype: "uint8", chunks: [1, 1, 1], compute: () => new Uint8Array(0) })).toThrow(
       /chunks of "cube" make a grid of 1048576 x 1048576 x 1048576 chunks, more than 9007199254740991/,
