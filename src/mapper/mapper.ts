@@ -5,6 +5,7 @@
 // dimension coordinates) is written by the initialisation.
 import { DataArray } from "../model/dataarray.js";
 import { Dataset } from "../model/dataset.js";
+import { LazyArray } from "../model/lazy.js";
 import { zerosLike } from "../model/zeros.js";
 import type { Chunked, Region } from "../plan/blocks.js";
 import { partitionIndexers } from "../plan/partition.js";
@@ -131,9 +132,21 @@ export class PartitionMapper {
     return temporary.length ? schema.dropVars(temporary) : schema;
   }
 
-  /** Initialise the store from the template (once; later calls return the same promise). */
-  initialize(): Promise<Schema> {
-    return (this.#initialized ??= (async () => initializeStore(await this.template(), this.store, { ...this.options, plan: { ranks: this.rankCount, dims: this.dims } }))());
+  /**
+   * Initialise the store from the template (once; later calls return the same promise). `overrides` (e.g. the
+   * CLI's mode, or the plan's recorded source) go over the mapper's options; its plan's ranks and dims are its own.
+   */
+  initialize(overrides: InitializeOptions = {}): Promise<Schema> {
+    const plan = { ...(overrides.plan ?? {}), ranks: this.rankCount, dims: this.dims };
+    return (this.#initialized ??= (async () => initializeStore(await this.template(), this.store, { ...this.options, ...overrides, plan }))());
+  }
+
+  /** A dataset of one lazy zeros variable chunked as the partitioned array: what plan reports describe. */
+  partitionDataset(): Dataset {
+    const p = this.#partitioner;
+    const shape = p.chunks!.map((c) => c.reduce((a, b) => a + b, 0));
+    const data = new LazyArray({ shape, dtype: "uint8", chunks: p.chunks!, compute: () => { throw new PartitionMapperError("the partition template is not computed"); } });
+    return new Dataset({ dataVars: { partition: { dims: p.dims, data } } });
   }
 
   /**

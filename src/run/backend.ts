@@ -2,17 +2,33 @@
 import { Dataset } from "../model/dataset.js";
 import { DataArray } from "../model/dataarray.js";
 import { resolveStore as resolveStoreLike, StoreOps, type StoreLike } from "../store/index.js";
-import { initializeStore, writePartition } from "../write/index.js";
+import { initializeStore as initializeDataset, writePartition as writeDataset, type InitializeOptions, type PartitionOptions } from "../write/index.js";
 import { planFingerprint, readSchema } from "../write/schema.js";
+import { PartitionMapper } from "../mapper/index.js";
+import { initializeMapper, writeMapperRank } from "../mapper/run.js";
+import { describePlan as describeDataset } from "./describe.js";
 import type { KeyStore } from "./records.js";
 
-export { initializeStore, writePartition };
-export { describePlan, type PlanReport } from "./describe.js";
+export { type PlanReport } from "./describe.js";
 export type StoreArg = StoreLike;
 
-/** undefined when `v` is a Dataset; otherwise a hint ("" for none). */
+// A dataset module may export a PartitionMapper (src/mapper/run.ts): these entry points then use the mapper.
+export function initializeStore(ds: Dataset | PartitionMapper, store: StoreLike, options?: InitializeOptions) {
+  return ds instanceof PartitionMapper ? initializeMapper(ds, store, options) : initializeDataset(ds, store, options);
+}
+
+export function writePartition(ds: Dataset | PartitionMapper, store: StoreLike, options: PartitionOptions) {
+  return ds instanceof PartitionMapper ? writeMapperRank(ds, store, options) : writeDataset(ds, store, options);
+}
+
+/** A mapper's plan is its partitioned array's. */
+export function describePlan(ds: Dataset | PartitionMapper, ...rest: Parameters<typeof describeDataset> extends [unknown, ...infer R] ? R : never) {
+  return describeDataset(ds instanceof PartitionMapper ? ds.partitionDataset() : ds, ...rest);
+}
+
+/** undefined when `v` is a Dataset (or a PartitionMapper); otherwise a hint ("" for none). */
 export function isDataset(v: unknown): string | undefined {
-  if (v instanceof Dataset) return undefined;
+  if (v instanceof Dataset || v instanceof PartitionMapper) return undefined;
   if (v instanceof DataArray) return "a DataArray: wrap it, new Dataset({ dataVars: { name: da } })";
   return "";
 }

@@ -45,7 +45,8 @@ serveItems(async (data) => {
     const hang = new Promise<never>((_, reject) => (hung = reject));
     const onBeforeExit = () => hung?.(computeHangError());
     process.on("beforeExit", onBeforeExit);
-    parentPort?.unref();
+    const port = parentPort as { ref?(): void; unref?(): void } | null;
+    port?.unref?.();
     try {
       record = await Promise.race([hang, writePartition(ds, store, {
         ...d.writeOptions,
@@ -67,7 +68,7 @@ serveItems(async (data) => {
       throw e;
     } finally {
       process.off("beforeExit", onBeforeExit);
-      parentPort?.ref();
+      port?.ref?.();
     }
     flush();
     return record;
