@@ -7,7 +7,7 @@ import { root, vitest, record } from "./results.mjs";
 const APT = [
   "python3-xarray", "python3-zarr", "python3-numcodecs", "python3-zstandard", "python3-lz4", "python3-cftime", "zstd", "lz4",
   "munge", "slurmctld", "slurmd", "slurm-client", "python3-boto3", "python3-botocore",
-  "python3-netcdf4", "python3-scipy", "python3-dask", "netcdf-bin",
+  "python3-netcdf4", "python3-scipy", "python3-dask", "netcdf-bin", "python3-h5py", "python3-hdf5plugin", "hdf5-filter-plugin", "hdf5-filter-plugin-blosc-serial",
 ];
 
 function missing() {

@@ -104,6 +104,12 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
       if (isScale && names.includes("NAME") && String(ds.attrs.NAME!.value).startsWith(DIM_ONLY)) continue;
       const name = key.startsWith(NON_COORD) ? key.slice(NON_COORD.length) : key;
       const meta = ds.metadata;
+      // Checked first: HDF5 would fail only at the first read (or, without the throwing handler, return garbage).
+      for (const flt of ds.filters) {
+        if (!FILTERS.has(flt.id)) {
+          throw new SourceError(`${where}: variable ${q(name)} is compressed with HDF5 filter ${flt.id}${flt.name ? ` (${flt.name})` : ""}, which h5wasm cannot decode (it decodes deflate, shuffle, fletcher32, szip, scaleoffset); leave it out with dropVariables: [${q(name)}], or convert the file (nccopy -F none)`);
+        }
+      }
       const shape = (meta.shape ?? []).map(Number);
       let dims: string[];
       if (isScale && shape.length === 1) dims = [name];
@@ -121,11 +127,6 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
         const kind = meta.type === 3 ? (meta.vlen ? "string (NC_STRING)" : "char (NC_CHAR)") : (H5T[meta.type] ?? `class ${meta.type}`);
         vars.push({ ...base, dtype: undefined, refusal: `has type ${kind}`, read: () => Promise.reject(new Error("unreadable")) });
         continue;
-      }
-      for (const flt of ds.filters) {
-        if (!FILTERS.has(flt.id)) {
-          throw new SourceError(`${where}: variable ${q(name)} is compressed with HDF5 filter ${flt.id}${flt.name ? ` (${flt.name})` : ""}, which h5wasm cannot decode (it decodes deflate, shuffle, fletcher32, szip, scaleoffset); leave it out with dropVariables: [${q(name)}] or convert the file with nccopy`);
-        }
       }
       vars.push({ ...base, dtype, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
     }
