@@ -29,6 +29,8 @@ export { writePartition, type WriteOptions, type PartitionOptions, type Completi
 export type { VariableEncoding } from "./write/encoding.js";
 export { writeAll, type WriteAllOptions, type WriteAllResult, type WriteAllProgress } from "./run/pool.js";
 export { storeStatus, type StoreStatus } from "./run/status.js";
+export { verifyStore, type VerifyOptions } from "./verify/verify.js";
+export type { VerifyReport, VerifyProblem } from "./verify/report.js";
 export { readPlan, writePlan, type RecordedPlan } from "./run/records.js";
 export { describePlan, type PlanReport } from "./run/describe.js";
 export { rankFromEnv, type DetectedRank } from "./run/rank.js";
@@ -51,6 +53,8 @@ export { CfTimeError, FillValueError, JsonError, AttributeError } from "./zarr/i
 export { SourceError } from "./sources/index.js";
 export { StoreError } from "./store/index.js";
 export { WriteSpecError, StoreStateError, SchemaMismatchError, PartitionWriteError } from "./write/errors.js";
+export { IncompleteInitError, GenerationChangedError } from "./write/state.js";
+export { VerifyError } from "./verify/verify.js";
 export { WriteAllError } from "./run/pool.js";
 export { RankEnvError } from "./run/rank.js";
 export { PlanError } from "./run/records.js";
