@@ -18,7 +18,7 @@ import { checkPlan, PlanError, readPlan, type RecordedPlan } from "../run/record
 import { storeStatus } from "../run/status.js";
 import { parseDuration, requireCompleteInit } from "../write/state.js";
 import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
-import { describePlan, initializeStore, isDataset, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
+import { describePlan, initializeStore, isDataset, mapperPlan, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 import { datasetOf, outputOptions, SOURCE_HELP, SOURCE_OPTIONS, specFromArgs } from "./sources.js";
 import { sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
 
@@ -204,7 +204,8 @@ of each source's metadata): 'xpartition write <store>' then needs no SOURCE.
 <store> is a directory path or a file: URL.
 
 options:
-  --ranks N           number of ranks that will write (e.g. the size of the array job)
+  --ranks N           number of ranks that will write (e.g. the size of the array job); for a module
+                      exporting a PartitionMapper, optional: the mapper's ranks and dims (and store) are used
   --dims a,b          dimensions to partition over, outermost first
   --zarr-format 2|3   zarr format (default 3)
   --mode w-|w         w- (default): fail if a store exists there; w: replace it
@@ -222,13 +223,16 @@ command line
   { min: 2, max: Infinity, names: ["source", "store"] },
   async (v, pos, io) => {
     const store = pos.at(-1)!;
-    const p = planArgs("init", v);
+    // A module exporting a PartitionMapper brings its own ranks and dims (the options, if given, must match).
+    const asked = { ranks: intOption("init", v, "ranks", 1), dims: dimsOption("init", v) };
+    let p = asked.ranks !== undefined && asked.dims !== undefined ? planArgs("init", v) : undefined;
     const zarrFormat = choiceOption("init", v, "zarr-format", ["2", "3"] as const);
     const mode = choiceOption("init", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("init", v);
     const path = storePath(store, io, true);
     const spec = await specFromArgs("init", pos.slice(0, -1), v, io.cwd, true);
     const ds = await datasetOf(spec, false); // fingerprints just taken
+    p = mapperPlan(ds, asked) ?? p ?? planArgs("init", v);
     const out = outputOptions(spec);
     describePlan(ds, p.ranks, p.dims, out.encoding as never); // validates dims against the dataset before anything is written
     // The plan (with the source) is recorded by the init, before the store is marked complete.

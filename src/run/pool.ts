@@ -6,11 +6,12 @@ import os from "node:os";
 import type { Dataset } from "../model/dataset.js";
 import { runTaskPool } from "./threads.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
-import { checkPlan, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
+import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
 import { describeStore, resolveStore as resolveStoreArg, storeOptions, StoreError, type Store, type StoreOptions } from "../store/index.js";
 import type { WorkerData, ChunkProgress } from "./worker.js";
+import { openSource, sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
 const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding", "staleAfter"] as const;
@@ -26,23 +27,28 @@ export interface WriteAllProgress {
   /** Ranks skipped because a valid completion record exists (resume). */
   ranksSkipped: number;
   ranksFailed: number;
-  chunksDone: number;
   /** Chunks of the ranks completed in this call (a failed rank's chunks are never added). */
+  chunksDone: number;
   /** Chunks the ranks of this call write (from the plan). */
   chunksTotal: number;
-  bytesIn: number;
   /** Bytes (uncompressed, encoded) of the chunks of completed ranks. */
+  bytesIn: number;
   bytesOut: number;
-  /** Seconds since writeAll started. */
   /** Chunks and bytes in of ranks still running: added to chunksDone and bytesIn when the rank completes. */
   chunksInFlight: number;
   bytesInFlight: number;
+  /** Seconds since writeAll started. */
   elapsed: number;
 }
 
 export interface WriteAllOptions {
   /** Path (resolved against `cwd`) or URL of a module whose export is a Dataset or a function returning one. */
-  dataset: string | URL;
+  dataset?: string | URL;
+  /**
+   * Instead of `dataset`: how to rebuild the dataset (openSource's spec: a module, or data sources and their
+   * options). Each worker rebuilds it; the store records it (`xpartition write STORE` needs nothing else).
+   */
+  source?: SourceSpec;
   /** A named export of the module instead of the default. */
   exportName?: string;
   /**
@@ -103,7 +109,13 @@ export function availableCores(): number {
 
 export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult> {
   const t0 = performance.now();
-  const { dataset, exportName, store, ranks, dims, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
+  const { dataset, source, exportName, store, ranks, dims, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
+  if ((dataset === undefined) === (source === undefined)) throw new TypeError("writeAll: give either dataset (a module) or source (a source spec)");
+  // A data source's recorded output options apply unless given here.
+  if (source?.kind === "sources") {
+    if (rest.encoding === undefined && source.options?.encoding !== undefined) rest.encoding = source.options.encoding;
+    if (rest.zarrFormat === undefined && source.options?.zarrFormat !== undefined) rest.zarrFormat = source.options.zarrFormat;
+  }
   const plan = validatePlan(ranks, dims ? [...dims] : dims, "writeAll");
   const opened = resolveStoreArg(store); // an unknown or unsupported scheme fails here, as itself
   let storeOpts: StoreOptions;
@@ -126,10 +138,17 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     } else if (typeof v === "function") throw new TypeError(`writeAll: option ${k} is a function, which cannot be sent to worker threads`);
     else writeOptions[k] = v;
   }
-  const url = moduleUrl(dataset, cwd);
+  const spec: SourceSpec = source ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
 
-  // Build the dataset here too: bad modules fail before any thread starts, and init needs it.
-  const ds = (await loadDatasetExport(url, { exportName, check: isDataset })) as Dataset;
+  // Build the dataset here too: bad modules or sources fail before any thread starts, and init needs it.
+  const ds = spec.kind === "module"
+    ? ((await loadDatasetExport(spec.url, { exportName: spec.export, check: isDataset })) as Dataset)
+    : await openSource(spec);
+  // A copy keeps its sources' zarr format unless one is asked for.
+  if (spec.kind === "sources" && initOptions.zarrFormat === undefined) {
+    const f = sourceZarrFormat(ds);
+    if (f) initOptions.zarrFormat = f;
+  }
   // The plan is checked against the dataset (dims exist...) before anything is written.
   const perRank = describePlan(ds, plan.ranks, plan.dims, initOptions.encoding as never).perRank;
   const kv: KeyStore = resolveStore(store);
@@ -144,9 +163,11 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     const recorded = await readPlan(kv, where);
     if (recorded) checkPlan(recorded, plan, where);
     else await writePlan(kv, plan);
+    const differs = recorded?.source && sourceSpecDifference(recorded.source as unknown as SourceSpec, spec);
+    if (differs) throw new PlanError(`${where} was initialised from another source: ${differs}`);
   } else {
     // The plan is recorded by the init itself, before the store is marked complete.
-    await initializeStore(ds, store, { ...initOptions, mode: init, plan });
+    await initializeStore(ds, store, { ...initOptions, mode: init, plan: { ...plan, source: spec } });
   }
 
   let todo = Array.from({ length: plan.ranks }, (_, r) => r);
@@ -163,6 +184,13 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   };
   let failedCount = 0;
   const chunksTotal = todo.reduce((s, r) => s + perRank[r]!.chunks, 0);
+  // What running ranks wrote so far: counted in the result only once the rank completes.
+  const running = new Map<number, ChunkProgress>();
+  const inFlight = () => {
+    let chunks = 0, bytes = 0;
+    for (const c of running.values()) (chunks += c.chunks), (bytes += c.bytesIn);
+    return { chunksInFlight: chunks, bytesInFlight: bytes };
+  };
   const progress = (event: WriteAllProgress["event"], rank?: number) =>
     onProgress?.({
       event, rank, ranks: plan.ranks, ranksDone: result.written.length, ranksSkipped: skipped.length, ranksFailed: failedCount,
@@ -170,7 +198,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     });
   progress("start");
 
-  const workerData: WorkerData = { dataset: url, exportName, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
+  const workerData: WorkerData = { source: spec, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
   const pool = await runTaskPool({
     workerUrl: new URL("./worker.js", import.meta.url),
     workerData,
@@ -179,23 +207,20 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     signal,
     onEvent: (rank, data) => {
       const c = data as ChunkProgress;
-  // What running ranks wrote so far: counted in the result only once the rank completes.
-  const running = new Map<number, ChunkProgress>();
-  const inFlight = () => {
-    let chunks = 0, bytes = 0;
-    for (const c of running.values()) (chunks += c.chunks), (bytes += c.bytesIn);
-    return { chunksInFlight: chunks, bytesInFlight: bytes };
-  };
       const t = running.get(rank) ?? { chunks: 0, bytesIn: 0, bytesOut: 0 };
       running.set(rank, { chunks: t.chunks + c.chunks, bytesIn: t.bytesIn + c.bytesIn, bytesOut: t.bytesOut + c.bytesOut });
       progress("chunks", rank);
     },
     onDone: (rank, record) => {
+      const t = running.get(rank);
+      running.delete(rank);
+      if (t) (result.chunks += t.chunks), (result.bytesIn += t.bytesIn), (result.bytesOut += t.bytesOut);
       result.written.push(rank);
       result.records.set(rank, record);
       progress("rank", rank);
     },
     onFailed: (rank, err) => {
+      running.delete(rank); // its chunks are not counted: the rank will be written again
       if (err.name === "AbortError") return;
       failedCount++;
       progress("failed", rank);
@@ -207,15 +232,11 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   if (pool.failed.size > 0 || pool.aborted) {
     const failed = [...pool.failed].filter(([, e]) => e.name !== "AbortError").map(([r]) => r).sort((a, b) => a - b);
     const parts: string[] = [];
-      const t = running.get(rank);
-      running.delete(rank);
-      if (t) (result.chunks += t.chunks), (result.bytesIn += t.bytesIn), (result.bytesOut += t.bytesOut);
     if (failed.length) {
       const first = pool.failed.get(failed[0]!)!;
       parts.push(`${failed.length} of ${todo.length} ranks failed (${failed.join(", ")}); rank ${failed[0]}: ${first.message}`);
     }
     if (pool.aborted) parts.push(`aborted after ${result.written.length} of ${todo.length} ranks`);
-      running.delete(rank); // its chunks are not counted: the rank will be written again
     const failures = new Map(failed.map((r) => [r, pool.failed.get(r)!]));
     throw new WriteAllError(`writeAll: ${parts.join("; ")}; run again with resume: true to write only the missing ranks`, result, failures, pool.aborted);
   }

@@ -22,6 +22,8 @@ export class PlanError extends Error {
 export interface RecordedPlan {
   ranks: number;
   dims: string[];
+  /** How to rebuild the dataset (a SourceSpec: a module, or data sources and options), when init recorded it. */
+  source?: Record<string, unknown>;
 }
 
 export async function readJson(store: KeyStore, key: string): Promise<unknown> {
@@ -46,7 +48,7 @@ export function validatePlan(ranks: unknown, dims: unknown, what = "plan"): Reco
 export async function writePlan(storeArg: KeyStore | StoreLike, plan: RecordedPlan): Promise<void> {
   const store = (typeof storeArg === "string" || storeArg instanceof URL ? new StoreOps(resolveStore(storeArg)) : storeArg) as KeyStore;
   if (!store.set) throw new PlanError("the store cannot be written (it has no set method)");
-  const body = JSON.stringify({ ranks: plan.ranks, dims: plan.dims }, null, 2) + "\n";
+  const body = JSON.stringify({ ranks: plan.ranks, dims: plan.dims, ...(plan.source ? { source: plan.source } : {}) }, null, 2) + "\n";
   await store.set(PLAN_KEY, new TextEncoder().encode(body));
 }
 
@@ -55,7 +57,12 @@ export async function readPlan(store: KeyStore, where: string): Promise<Recorded
   const j = (await readJson(store, PLAN_KEY)) as Record<string, unknown> | undefined;
   if (j === undefined) return undefined;
   if ("__invalid" in j) throw new PlanError(`${where}${PLAN_KEY} is not valid JSON (${String(j.__invalid)})`);
-  return validatePlan(j.ranks, j.dims, `${where}${PLAN_KEY}`);
+  const p = validatePlan(j.ranks, j.dims, `${where}${PLAN_KEY}`);
+  if (j.source !== undefined) {
+    if (typeof j.source !== "object" || j.source === null || Array.isArray(j.source)) throw new PlanError(`${where}${PLAN_KEY}: source ${JSON.stringify(j.source)} is not valid: expected an object`);
+    p.source = j.source as Record<string, unknown>;
+  }
+  return p;
 }
 
 /** The plan a caller asked for must be the recorded one. */

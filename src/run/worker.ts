@@ -7,10 +7,11 @@ import { computeHangError, ComputeHangError } from "./hang.js";
 import { loadDatasetExport } from "./load.js";
 import { isDataset, writePartition } from "./backend.js";
 import { openStoreFromOptions, type StoreOptions } from "../store/index.js";
+import { openSource, type SourceSpec } from "../sources/source-spec.js";
 
 export interface WorkerData {
-  dataset: string;
-  exportName?: string;
+  /** How to rebuild the dataset: a module, or data sources (openSource). */
+  source: SourceSpec;
   /** The store as plain options (`storeOptions`): each worker thread reopens it. */
   store: StoreOptions;
   ranks: number;
@@ -27,7 +28,10 @@ export interface ChunkProgress {
 
 serveItems(async (data) => {
   const d = data as WorkerData;
-  const ds = (await loadDatasetExport(d.dataset, { exportName: d.exportName, check: isDataset })) as Dataset;
+  // The calling thread warned already (codec fallbacks, dropped shards): not once more per worker.
+  const ds = d.source.kind === "module"
+    ? ((await loadDatasetExport(d.source.url, { exportName: d.source.export, check: isDataset })) as Dataset)
+    : await openSource(d.source, { onWarning: () => {} });
   const store = openStoreFromOptions(d.store);
   return async (rank, ctx) => {
     let acc: ChunkProgress = { chunks: 0, bytesIn: 0, bytesOut: 0 };

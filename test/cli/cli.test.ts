@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { planFingerprint } from "../../src/write/schema.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -197,7 +198,8 @@ describe("xpartition CLI with the writer", () => {
   it("init, write each rank (--rank and every engine variable), status", () => {
     let r = xp(["init", ds(), "s1", "--ranks", "7", "--dims", "time"]);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, "s1", ".xpartition", "plan.json"), "utf8"))).toEqual({ ranks: 7, dims: ["time"] });
+    // The plan records how to rebuild the dataset: the module's absolute URL.
+    expect(JSON.parse(readFileSync(join(dir, "s1", ".xpartition", "plan.json"), "utf8"))).toEqual({ ranks: 7, dims: ["time"], source: { kind: "module", url: pathToFileURL(ds()).href } });
     fails(["init", ds(), "s1", "--ranks", "7", "--dims", "time"], 1, /already holds a zarr node .*pass --mode w to replace it/);
     r = xp(["status", "s1"]);
     expect(r.code).toBe(1);

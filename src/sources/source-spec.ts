@@ -1,0 +1,194 @@
+// How to rebuild a dataset, as plain JSON (recorded by `init` under `source` in /.xpartition/plan.json and
+// sent to every writeAll worker): a dataset module (its URL and export), or data sources (absolute paths or
+// URLs, globs expanded) with the operations applied to them and a fingerprint of each source's metadata.
+// openSource(spec) rebuilds the Dataset; sourceSpecDifference names what differs between a given spec and the record.
+import { concat } from "../model/concat.js";
+import type { Dataset } from "../model/dataset.js";
+import type { Indexer } from "../model/ops.js";
+import { loadDatasetExport } from "../run/load.js";
+import { isDataset } from "../run/backend.js";
+import { detectSource, expandSources, sourceFormat } from "./detect.js";
+import { SourceError } from "./errors.js";
+// netCDF registers itself as a source format (after detect.js: importing it from there would be a cycle).
+import "./netcdf/register.js";
+
+/** The operations applied to data sources, in this order: drop, vars, concat, isel, chunks, rename. */
+export interface SourceOptions {
+  /** Variables to keep (with the coordinates they need). */
+  vars?: string[];
+  /** Variables to leave out (left unread: a string variable can be dropped). */
+  drop?: string[];
+  /** Joins several sources along this dimension (required for more than one). */
+  concatDim?: string;
+  /** Python-style selections (step 1) by source dimension name; an integer drops the dim. */
+  isel?: Record<string, number | { start?: number | null; stop?: number | null }>;
+  /** Output chunk lengths by source dimension name (-1: one chunk). */
+  chunks?: Record<string, number>;
+  /** Variables and dimensions renamed, last. */
+  rename?: Record<string, string>;
+  /** Per-variable encoding overrides, as initializeStore takes them. */
+  encoding?: Record<string, unknown>;
+  zarrFormat?: 2 | 3;
+}
+
+export interface ModuleSourceSpec {
+  kind: "module";
+  /** Absolute URL of the module. */
+  url: string;
+  /** The export (default: the default export). */
+  export?: string;
+}
+
+export interface DataSourceSpec {
+  kind: "sources";
+  sources: { location: string; format: string; fingerprint?: string }[];
+  options: SourceOptions;
+}
+
+export type SourceSpec = ModuleSourceSpec | DataSourceSpec;
+
+export interface OpenSourceOptions {
+  /** Refuse a source whose metadata fingerprint differs from the spec's (default true). */
+  checkFingerprints?: boolean;
+  onWarning?: (message: string) => void;
+}
+
+const q = JSON.stringify;
+const OPTION_NAMES: Record<keyof SourceOptions, string> = {
+  vars: "--vars", drop: "--drop", concatDim: "--concat-dim", isel: "--isel", chunks: "--chunks", rename: "--rename", encoding: "--encoding", zarrFormat: "--zarr-format",
+};
+
+/**
+ * A spec from SOURCE arguments (globs expanded): one dataset module, or data sources (with each source's
+ * fingerprint when `fingerprints`). Errors name the argument.
+ */
+export async function sourceSpec(args: readonly string[], options: SourceOptions & { export?: string }, cwd: string, fingerprints = true): Promise<SourceSpec> {
+  if (!args.length) throw new SourceError("no source given");
+  const { export: exportName, ...opts } = options;
+  const detected = await Promise.all(expandSources(args, cwd).map((a) => detectSource(a, cwd)));
+  const modules = detected.filter((d) => d.kind === "module");
+  if (modules.length) {
+    if (detected.length > 1) throw new SourceError(`a dataset module (${modules[0]!.given}) is the only source: it cannot be combined with other sources (${detected.filter((d) => d !== modules[0]).map((d) => d.given).join(", ")})`);
+    const used = (Object.keys(opts) as (keyof SourceOptions)[]).filter((k) => opts[k] !== undefined && k !== "zarrFormat");
+    if (used.length) throw new SourceError(`${used.map((k) => OPTION_NAMES[k]).join(", ")} apply to data sources, not to a dataset module (${modules[0]!.given}): apply the operations (and encodings) in the module`);
+    return { kind: "module", url: (modules[0] as { url: string }).url, ...(exportName !== undefined ? { export: exportName } : {}) };
+  }
+  if (exportName !== undefined) throw new SourceError("--export applies to a dataset module, not to data sources");
+  if (detected.length > 1 && !opts.concatDim) {
+    throw new SourceError(`${detected.length} sources (${detected.slice(0, 3).map((d) => d.given).join(", ")}${detected.length > 3 ? ", ..." : ""}) need --concat-dim DIM to join them`);
+  }
+  const sources = await Promise.all(detected.map(async (d) => {
+    const { location, format } = d as { location: string; format: { name: string; fingerprint(l: string): Promise<string> } };
+    return { location, format: format.name, ...(fingerprints ? { fingerprint: await format.fingerprint(location) } : {}) };
+  }));
+  return { kind: "sources", sources, options: normaliseOptions(opts) };
+}
+
+/** Options without undefined or empty entries, so that equal options compare equal. */
+export function normaliseOptions(o: SourceOptions): SourceOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(OPTION_NAMES) as (keyof SourceOptions)[]) {
+    const v = o[k];
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out as SourceOptions;
+}
+
+/** Rebuild the dataset a spec describes. */
+export async function openSource(spec: SourceSpec, options: OpenSourceOptions = {}): Promise<Dataset> {
+  if (!spec || typeof spec !== "object") throw new SourceError(`openSource: expected a source spec object, got ${q(spec)}`);
+  if (spec.kind === "module") {
+    if (typeof spec.url !== "string") throw new SourceError(`openSource: a module spec needs its url, got ${q(spec.url)}`);
+    return (await loadDatasetExport(spec.url, { exportName: spec.export, check: isDataset })) as Dataset;
+  }
+  if (spec.kind !== "sources" || !Array.isArray(spec.sources) || spec.sources.length === 0) {
+    throw new SourceError(`openSource: expected { kind: "module", url } or { kind: "sources", sources: [...] }, got ${q(spec)}`);
+  }
+  const o = spec.options ?? {};
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  if (spec.sources.length > 1 && !o.concatDim) throw new SourceError(`${spec.sources.length} sources need concatDim (--concat-dim) to join them`);
+  const opened = await Promise.all(spec.sources.map(async (s) => {
+    const format = sourceFormat(s.format);
+    if (options.checkFingerprints !== false && s.fingerprint !== undefined) {
+      const now = await format.fingerprint(s.location);
+      if (now !== s.fingerprint) {
+        throw new SourceError(`source ${s.location} changed since the store was initialised (its metadata fingerprint is ${now.slice(0, 12)}, recorded ${s.fingerprint.slice(0, 12)}): initialise the store again`);
+      }
+    }
+    let ds = await format.open(s.location, { dropVariables: o.drop, onWarning: warn });
+    if (o.vars) ds = ds.select(o.vars);
+    return ds;
+  }));
+  let ds = opened.length > 1 ? concat(opened, o.concatDim!) : opened[0]!;
+  const dims = (what: keyof SourceOptions, keys: string[]) => {
+    for (const d of keys) {
+      if (!Object.prototype.hasOwnProperty.call(ds.sizes, d)) {
+        throw new SourceError(`${OPTION_NAMES[what]} names dimension ${q(d)}, which the source${opened.length > 1 ? "s do" : " does"} not have (dimensions: ${Object.keys(ds.sizes).join(", ") || "none"})`);
+      }
+    }
+  };
+  if (o.concatDim && opened.length === 1) dims("concatDim", [o.concatDim]);
+  if (o.isel) {
+    dims("isel", Object.keys(o.isel));
+    ds = ds.isel(o.isel as Record<string, Indexer>);
+  }
+  if (o.chunks) {
+    dims("chunks", Object.keys(o.chunks));
+    ds = ds.chunk(o.chunks, { onWarning: warn });
+  }
+  if (o.rename) ds = ds.rename(o.rename);
+  return ds;
+}
+
+/** Canonical JSON (object keys sorted) for comparing recorded and given values. */
+function canon(v: unknown): string {
+  const s = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(s) : typeof x === "object" && x !== null ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, s((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(s(v)) ?? "undefined";
+}
+
+/** undefined when `given` rebuilds the recorded dataset; else what differs, named (an option, a source). */
+export function sourceSpecDifference(recorded: SourceSpec, given: SourceSpec): string | undefined {
+  const what = (s: SourceSpec) => (s.kind === "module" ? `the dataset module ${s.url}${s.export ? ` (export ${s.export})` : ""}` : `${s.sources.length} data source${s.sources.length === 1 ? "" : "s"}`);
+  if (recorded.kind !== given.kind) return `the store was initialised from ${what(recorded)}, not from ${what(given)}`;
+  if (recorded.kind === "module" && given.kind === "module") {
+    if (recorded.url !== given.url) return `dataset module ${given.url} is not the recorded one, ${recorded.url}`;
+    if ((recorded.export ?? "default") !== (given.export ?? "default")) return `export ${given.export ?? "default"} is not the recorded one, ${recorded.export ?? "default"}`;
+    return undefined;
+  }
+  const r = recorded as DataSourceSpec, g = given as DataSourceSpec;
+  const rl = r.sources.map((s) => s.location), gl = g.sources.map((s) => s.location);
+  for (let i = 0; i < Math.max(rl.length, gl.length); i++) {
+    if (rl[i] !== gl[i]) {
+      return gl[i] === undefined ? `source ${rl[i]} (recorded) is not given` : rl[i] === undefined ? `source ${gl[i]} is not among the recorded sources` : `source ${gl[i]} is not the recorded one, ${rl[i]} (sources in order, globs expanded)`;
+    }
+  }
+  for (const k of Object.keys(OPTION_NAMES) as (keyof SourceOptions)[]) {
+    const a = (r.options ?? {})[k], b = (g.options ?? {})[k];
+    // The output's format and encoding are init's: a write need not repeat them.
+    if (b === undefined && (k === "encoding" || k === "zarrFormat")) continue;
+    if (canon(a) !== canon(b)) return `${OPTION_NAMES[k]} ${b === undefined ? "(not given)" : showOption(b)} differs from the recorded ${a === undefined ? "(none)" : showOption(a)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The zarr format of the sources a dataset was opened from, when every variable's encoding agrees on one:
+ * a copy keeps it unless the caller asks for another (--zarr-format).
+ */
+export function sourceZarrFormat(ds: Dataset): 2 | 3 | undefined {
+  const fs = new Set(Object.values(ds.variables).map((v) => (v.encoding as { zarrFormat?: unknown } | undefined)?.zarrFormat));
+  const [f] = fs;
+  return fs.size === 1 && (f === 2 || f === 3) ? f : undefined;
+}
+
+/** An option's value as written on the command line: `a,b`, `time=0:240,lat=3`, JSON for encodings. */
+function showOption(v: unknown): string {
+  if (Array.isArray(v)) return v.join(",");
+  if (typeof v !== "object" || v === null) return String(v);
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.some(([, x]) => typeof x === "object" && x !== null && Object.keys(x).some((k) => k !== "start" && k !== "stop"))) return canon(v);
+  return entries.map(([k, x]) => `${k}=${typeof x === "object" && x !== null ? `${(x as { start?: number }).start ?? ""}:${(x as { stop?: number }).stop ?? ""}` : String(x)}`).join(",");
+}
