@@ -5,7 +5,7 @@ import { resolveStore as resolveStoreLike, StoreOps, type StoreLike } from "../s
 import { initializeStore as initializeDataset, writePartition as writeDataset, type InitializeOptions, type PartitionOptions } from "../write/index.js";
 import { planFingerprint, readSchema } from "../write/schema.js";
 import { PartitionMapper } from "../mapper/index.js";
-import { initializeMapper, writeMapperRank } from "../mapper/run.js";
+import { checkMapperArgs, initializeMapper, writeMapperRank } from "../mapper/run.js";
 import { describePlan as describeDataset } from "./describe.js";
 import type { KeyStore } from "./records.js";
 
@@ -24,6 +24,13 @@ export function writePartition(ds: Dataset | PartitionMapper, store: StoreLike, 
 /** A mapper's plan is its partitioned array's. */
 export function describePlan(ds: Dataset | PartitionMapper, ...rest: Parameters<typeof describeDataset> extends [unknown, ...infer R] ? R : never) {
   return describeDataset(ds instanceof PartitionMapper ? ds.partitionDataset() : ds, ...rest);
+}
+
+/** A mapper's plan (ranks, dims), checked against those asked for when given; undefined for a dataset. */
+export function mapperPlan(ds: unknown, asked: { ranks?: number; dims?: readonly string[] }): { ranks: number; dims: string[] } | undefined {
+  if (!(ds instanceof PartitionMapper)) return undefined;
+  checkMapperArgs(ds, undefined, asked);
+  return { ranks: ds.rankCount, dims: [...ds.dims] };
 }
 
 /** undefined when `v` is a Dataset (or a PartitionMapper); otherwise a hint ("" for none). */

@@ -54,7 +54,8 @@ describe("a PartitionMapper module through the CLI and writeAll", () => {
     const root = tmp();
     const a = join(root, "cli.zarr"), b = join(root, "inproc.zarr");
     const env = { XP_MAPPER_STORE: a };
-    const init = await run(["init", fixture, a, "--ranks", "4", "--dims", "x"], env);
+    // The mapper brings its ranks and dims: --ranks/--dims may be left out.
+    const init = await run(["init", fixture, a], env);
     expect(init.code, init.err).toBe(0);
     const writes = await Promise.all([0, 1, 2, 3].map((r) => run(["write", a, "--rank", String(r)], env)));
     for (const w of writes) expect(w.code, w.err).toBe(0);
