@@ -4,7 +4,7 @@
 // h5wasm read opens the dataset afresh (its chunk cache dies with it), so a read cutting through chunks
 // decompresses them again per call, ~10x slower (SOURCES.md §1.5). The region is then cut out by our kernel.
 import type { TypedArray } from "../../kernels/arena.js";
-import { placeArray } from "../../kernels/place.js";
+import { cStrides, placeArray } from "../../kernels/place.js";
 import { dtypeInfo, type DType } from "../../model/dtypes.js";
 import type { IndexRange } from "../../model/region.js";
 import { SourceError } from "../errors.js";
@@ -178,16 +178,69 @@ function reader(path: string, dsPath: string, shape: number[], chunks: number[] 
     }
     return out;
   };
+  const id = `${path}\0${dsPath}`;
   return async (region: readonly IndexRange[]): Promise<TypedArray> => {
+    if (region.some((r) => r.stop <= r.start)) return new info.ctor(0);
     const lo = region.map((r, d) => (chunks ? Math.floor(r.start / chunks[d]!) * chunks[d]! : r.start));
     const hi = region.map((r, d) => (chunks ? Math.min(shape[d]!, Math.ceil(r.stop / chunks[d]!) * chunks[d]!) : r.stop));
-    if (region.some((r) => r.stop <= r.start)) return new info.ctor(0);
-    const box = readBox(lo, hi);
-    if (region.every((r, d) => r.start === lo[d] && r.stop === hi[d])) return box;
-    // Cut the region out of the whole chunks read.
-    const rshape = region.map((r) => r.stop - r.start);
-    const out = new info.ctor(rshape.reduce((p, s) => p * s, 1));
-    placeArray(box, hi.map((h, d) => h - lo[d]!), region.map((r, d) => r.start - lo[d]!), out, rshape, rshape.map(() => 0), rshape);
-    return out;
+    if (region.every((r, d) => r.start === lo[d] && r.stop === hi[d])) return readBox(lo, hi);
+    // Chunks read for a region smaller than them are kept a while: the next regions (e.g. the next time step)
+    // are likely cut from the same chunks.
+    let hit = boxCache.find(id, lo, hi);
+    if (!hit) {
+      hit = { id, lo, hi, box: readBox(lo, hi) };
+      boxCache.add(hit);
+    }
+    return cut(hit, region, info.ctor);
   };
 }
+
+/** `region` cut out of a box read: only the span of the box it touches goes through our place kernel. */
+function cut(b: CachedBox, region: readonly IndexRange[], ctor: new (n: number) => TypedArray): TypedArray {
+  const rshape = region.map((r) => r.stop - r.start);
+  const n = rshape.reduce((p, x) => p * x, 1);
+  const stride = cStrides(b.hi.map((h, d) => h - b.lo[d]!));
+  let first = 0, last = 0;
+  region.forEach((r, d) => {
+    first += (r.start - b.lo[d]!) * stride[d]!;
+    last += (r.stop - 1 - b.lo[d]!) * stride[d]!;
+  });
+  const span = b.box.subarray(first, last + 1);
+  // One run (e.g. a time step of a chunk holding several, whole in the other dims): a plain copy.
+  if (span.length === n) return span.slice();
+  const out = new ctor(n) as TypedArray;
+  placeArray(span, rshape, rshape.map(() => 0), out, rshape, rshape.map(() => 0), rshape, stride);
+  return out;
+}
+
+interface CachedBox {
+  id: string;
+  lo: number[];
+  hi: number[];
+  box: TypedArray;
+}
+
+/** Decoded chunk boxes read for smaller regions, least recently used first, within a byte budget (per thread). */
+export const boxCache = {
+  maxBytes: 64 << 20,
+  bytes: 0,
+  entries: [] as CachedBox[],
+  /** An entry of variable `id` holding the box [lo, hi). */
+  find(id: string, lo: readonly number[], hi: readonly number[]): CachedBox | undefined {
+    const i = this.entries.findIndex((e) => e.id === id && e.lo.every((l, d) => l <= lo[d]! && e.hi[d]! >= hi[d]!));
+    if (i < 0) return undefined;
+    const [e] = this.entries.splice(i, 1);
+    this.entries.push(e!);
+    return e;
+  },
+  add(e: CachedBox): void {
+    if (e.box.byteLength > this.maxBytes) return;
+    this.entries.push(e);
+    this.bytes += e.box.byteLength;
+    while (this.bytes > this.maxBytes) this.bytes -= this.entries.shift()!.box.byteLength;
+  },
+  clear(): void {
+    this.entries = [];
+    this.bytes = 0;
+  },
+};
