@@ -11,6 +11,7 @@ import { readInitState, requireCompleteInit } from "../write/state.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
 import { describeStore, resolveStore as resolveStoreArg, storeOptions, StoreError, type Store, type StoreOptions } from "../store/index.js";
 import type { WorkerData, ChunkProgress } from "./worker.js";
+import { mapperDefaults } from "../mapper/run.js";
 import { openSource, sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
@@ -55,9 +56,10 @@ export interface WriteAllOptions {
    * A path, a file: URL or a FileSystemStore: each worker thread reopens the store itself (from its plain
    * options, `storeOptions`), so a Map or another in-memory store cannot be used.
    */
-  store: string | URL | Store;
-  ranks: number;
-  dims: readonly string[];
+  /** store, ranks and dims may be left out when the dataset module exports a PartitionMapper (its own are used). */
+  store?: string | URL | Store;
+  ranks?: number;
+  dims?: readonly string[];
   /** Worker threads (default: the available cores, at most one per rank). */
   workers?: number;
   /** Initialise the store first with this mode ("w-", the default, or "w"), or not at all (false). */
@@ -109,8 +111,12 @@ export function availableCores(): number {
 
 export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult> {
   const t0 = performance.now();
-  const { dataset, source, exportName, store, ranks, dims, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
+  const { dataset, source, exportName, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
+  for (const k of ["store", "ranks", "dims"]) delete rest[k];
   if ((dataset === undefined) === (source === undefined)) throw new TypeError("writeAll: give either dataset (a module) or source (a source spec)");
+  // A module exporting a PartitionMapper brings its store, ranks and dims when they are left out.
+  const { store, ranks, dims } = (await mapperDefaults({ ...options, dataset })) as { store: NonNullable<WriteAllOptions["store"]>; ranks: number; dims: readonly string[] };
+  if (store === undefined) throw new TypeError("writeAll: store is required (unless the dataset module exports a PartitionMapper, whose store is used)");
   // A data source's recorded output options apply unless given here.
   if (source?.kind === "sources") {
     if (rest.encoding === undefined && source.options?.encoding !== undefined) rest.encoding = source.options.encoding;
@@ -138,7 +144,11 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     } else if (typeof v === "function") throw new TypeError(`writeAll: option ${k} is a function, which cannot be sent to worker threads`);
     else writeOptions[k] = v;
   }
-  const spec: SourceSpec = source ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
+  // An output format given here shapes how the sources' encodings are adapted: part of the spec, recorded.
+  const src = source?.kind === "sources" && rest.zarrFormat !== undefined && source.options?.zarrFormat === undefined
+    ? { ...source, options: { ...source.options, zarrFormat: rest.zarrFormat as 2 | 3 } }
+    : source;
+  const spec: SourceSpec = src ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
 
   // Build the dataset here too: bad modules or sources fail before any thread starts, and init needs it.
   const ds = spec.kind === "module"

@@ -3,7 +3,9 @@
 // URLs, globs expanded) with the operations applied to them and a fingerprint of each source's metadata.
 // openSource(spec) rebuilds the Dataset; sourceSpecDifference names what differs between a given spec and the record.
 import { concat } from "../model/concat.js";
-import type { Dataset } from "../model/dataset.js";
+import { Dataset } from "../model/dataset.js";
+import { DataArray } from "../model/dataarray.js";
+import { EagerArray, LazyArray } from "../model/lazy.js";
 import type { Indexer } from "../model/ops.js";
 import { loadDatasetExport } from "../run/load.js";
 import { isDataset } from "../run/backend.js";
@@ -139,6 +141,7 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
     ds = ds.chunk(o.chunks, { onWarning: warn });
   }
   if (o.rename) ds = ds.rename(o.rename);
+  if (o.zarrFormat) ds = adaptEncodings(ds, o.zarrFormat, warn);
   return ds;
 }
 
@@ -191,4 +194,46 @@ function showOption(v: unknown): string {
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.some(([, x]) => typeof x === "object" && x !== null && Object.keys(x).some((k) => k !== "start" && k !== "stop"))) return canon(v);
   return entries.map(([k, x]) => `${k}=${typeof x === "object" && x !== null ? `${(x as { start?: number }).start ?? ""}:${(x as { stop?: number }).stop ?? ""}` : String(x)}`).join(",");
+}
+
+const BLOSC_SHUFFLE: Record<string, number> = { noshuffle: 0, shuffle: 1, bitshuffle: 2 };
+
+/** A v3 codec list as a v2 compressor (or null), when it is bytes plus at most one compressor v2 knows. */
+function v3CodecsToV2(codecs: unknown[]): { compressor: Record<string, unknown> | null } | undefined {
+  const rest = codecs.map((c) => (typeof c === "string" ? { name: c } : (c as { name: string; configuration?: Record<string, unknown> })))
+    .filter((c) => c.name !== "bytes");
+  if (rest.length === 0) return { compressor: null };
+  if (rest.length > 1) return undefined;
+  const { name, configuration: c = {} } = rest[0]!;
+  if (name === "blosc") return { compressor: { id: "blosc", cname: c.cname ?? "lz4", clevel: c.clevel ?? 5, shuffle: BLOSC_SHUFFLE[String(c.shuffle)] ?? 1, blocksize: c.blocksize ?? 0 } };
+  if (name === "gzip" || name === "zstd") return { compressor: { id: name, level: c.level ?? (name === "gzip" ? 5 : 3) } };
+  return undefined;
+}
+
+/**
+ * The dataset with each variable's pass-through encoding made valid for zarr `format`: a variable opened from
+ * a v3 source and written to v2 gets its codecs as a v2 compressor (bytes + blosc/gzip/zstd), else the
+ * default codec with a warning naming it; v2 has no shards (dropped with a warning). v2 compressors and filters
+ * are valid in v3 (the writer wraps them), so a v2 source needs nothing.
+ */
+export function adaptEncodings(ds: Dataset, format: 2 | 3, warn: (m: string) => void = (m) => console.warn(m)): Dataset {
+  if (format === 3) return ds;
+  const adapt = (vars: Readonly<Record<string, DataArray>>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => {
+    const e = { ...(v.encoding as Record<string, unknown>) };
+    if (e.codecs === undefined && e.shards === undefined) return [k, v];
+    if (e.shards !== undefined) {
+      warn(`variable ${q(k)}: its source's shards ${q(e.shards)} cannot be written to zarr v2: written unsharded`);
+      delete e.shards;
+    }
+    if (Array.isArray(e.codecs)) {
+      const v2 = v3CodecsToV2(e.codecs);
+      if (!v2) warn(`variable ${q(k)}: its source's codecs (${e.codecs.map((c) => (typeof c === "string" ? c : (c as { name: string }).name)).join(", ")}) have no zarr v2 form: written with the default codec`);
+      delete e.codecs;
+      if (v2) e.compressor = v2.compressor;
+    }
+    e.zarrFormat = 2;
+    const data = v.data instanceof LazyArray ? v.data : new EagerArray(v.data, v.shape, v.dtype);
+    return [k, new DataArray({ name: k, dims: v.dims, data, attrs: v.attrs, encoding: e, dtype: v.dtype })];
+  }));
+  return new Dataset({ coords: adapt(ds.coords), dataVars: adapt(ds.dataVars), attrs: ds.attrs });
 }
