@@ -49,3 +49,19 @@ export function writeMapperRank(m: PartitionMapper, store: StoreLike, options: P
   checkMapperArgs(m, store, { ranks, dims });
   return m.write(rank, rest);
 }
+
+/**
+ * writeAll's store, ranks and dims: those given, or when some are left out and the dataset module exports a
+ * PartitionMapper, the mapper's (the given ones are then checked against it when it initialises and writes).
+ */
+export async function mapperDefaults<S>(o: {
+  dataset?: string | URL; exportName?: string; cwd?: string; store?: S; ranks?: number; dims?: readonly string[];
+}): Promise<{ store: S | StoreLike | undefined; ranks: number | undefined; dims: readonly string[] | undefined }> {
+  const given = { store: o.store, ranks: o.ranks, dims: o.dims };
+  if (o.dataset === undefined || (o.store !== undefined && o.ranks !== undefined && o.dims !== undefined)) return given;
+  const { loadDatasetExport } = await import("../run/load.js");
+  const value = await loadDatasetExport(o.dataset, { exportName: o.exportName, cwd: o.cwd });
+  if (!(value instanceof PartitionMapper)) return given;
+  checkMapperArgs(value, o.store as StoreLike | undefined, o);
+  return { store: o.store ?? value.store, ranks: o.ranks ?? value.rankCount, dims: o.dims ?? value.dims };
+}

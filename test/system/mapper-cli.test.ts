@@ -78,7 +78,9 @@ describe("a PartitionMapper module through the CLI and writeAll", () => {
     process.env.XP_MAPPER_STORE = store;
     try {
       const { writeAll } = await import("../../dist/run/pool.js");
-      const res = await writeAll({ dataset: fixture, store, ranks: 4, dims: ["x"], workers: 2 });
+      // store, ranks and dims left out: the mapper's.
+      const res = await writeAll({ dataset: fixture, workers: 2 });
+      expect([res.ranks, res.dims]).toEqual([4, ["x"]]);
       expect(res.written.sort()).toEqual([0, 1, 2, 3]);
       const ref = join(root, "ref.zarr");
       const { build } = (await import(fixture)) as { build: (s: string) => AsyncIterable<number> & { write(r: number): Promise<unknown> } };
@@ -89,6 +91,7 @@ describe("a PartitionMapper module through the CLI and writeAll", () => {
 
       await expect(writeAll({ dataset: fixture, store: join(root, "other.zarr"), ranks: 4, dims: ["x"], workers: 1 }))
         .rejects.toThrow(new RegExp(`PartitionMapper writes to ${store.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}, but the store given is .*other\\.zarr`));
+      await expect(writeAll({ dataset: fixture, dims: ["y"], workers: 1 })).rejects.toThrow(/PartitionMapper has 4 ranks over x, but dims y was given/);
     } finally {
       delete process.env.XP_MAPPER_STORE;
     }
