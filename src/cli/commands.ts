@@ -410,7 +410,8 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
   { min: 2, max: Infinity, names: ["source", "store"] },
   async (v, pos, io) => {
     const store = pos.at(-1)!;
-    const p = planArgs("run", v);
+    const asked = { ranks: intOption("run", v, "ranks", 1), dims: dimsOption("run", v) };
+    let p = asked.ranks !== undefined && asked.dims !== undefined ? planArgs("run", v) : undefined;
     const workers = intOption("run", v, "workers", 1, 1024);
     const concurrency = intOption("run", v, "concurrency", 1, 256);
     const budget = intOption("run", v, "memory-budget", 1);
@@ -419,6 +420,8 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
     const staleAfter = staleAfterOption("run", v);
     const path = storePath(store, io, true);
     const spec = await specFromArgs("run", pos.slice(0, -1), v, io.cwd, true);
+    // A module exporting a PartitionMapper brings its ranks and dims (the options, if given, must match).
+    p ??= (spec.kind === "module" ? mapperPlan(await datasetOf(spec), asked) : undefined) ?? planArgs("run", v);
     return runPool(
       "run",
       {

@@ -70,6 +70,13 @@ describe("a PartitionMapper module through the CLI and writeAll", () => {
     expect(Object.keys(ca).sort()).toEqual(Object.keys(cb).sort());
     expect(Object.keys(ca).filter((k) => k.startsWith("height/") || k.startsWith("double/")).length).toBeGreaterThan(8);
     for (const k of Object.keys(ca)) expect(ca[k], k).toBe(cb[k]);
+
+    // xpartition run with the module alone (the mapper's ranks and dims) on 2 worker threads: the same store.
+    const c = join(root, "run.zarr");
+    const pooled = await run(["run", fixture, c, "--workers", "2"], { XP_MAPPER_STORE: c });
+    expect(pooled.code, pooled.err).toBe(0);
+    const cc = comparable(c);
+    for (const k of Object.keys(cb)) if (!k.startsWith(".xpartition/ranks/")) expect(cc[k], k).toBe(cb[k]);
   });
 
   it("writeAll uses the mapper; a store, ranks or dims other than the mapper's is an error naming both", async () => {
