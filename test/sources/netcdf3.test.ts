@@ -3,11 +3,11 @@
 // A cross-check only, needing nothing but Node: the proof against independent writers (ncgen, netCDF4-python,
 // xarray) is test/system/netcdf.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { byteRuns } from "../../src/sources/netcdf/cdf.js";
-import { fileHandles, openMfDataset, openNetCDF } from "../../src/sources/netcdf/index.js";
+import { fileHandles, mfRecords, openMfDataset, openMfRecords, openNetCDF } from "../../src/sources/netcdf/index.js";
 
 type Typed = "byte" | "char" | "short" | "int" | "float" | "double" | "ubyte" | "ushort" | "uint" | "int64" | "uint64";
 const CODE: Record<Typed, number> = { byte: 1, char: 2, short: 3, int: 4, float: 5, double: 6, ubyte: 7, ushort: 8, uint: 9, int64: 10, uint64: 11 };
@@ -234,6 +234,7 @@ describe("openMfDataset (hand-built netCDF-3 files)", () => {
       expect(fileHandles.size).toBeLessThanOrEqual(2);
       expect(ds.sizes.time).toBe(12);
       expect(Array.from(await ds.get("time")!.data.compute!([{ start: 0, stop: 12 }]))).toEqual(range(12));
+      await fileHandles.closeAll();
       const before = fileHandles.opens;
       // Steps 6..7 are file 3's: one file opened.
       const r = await ds.get("rec")!.data.compute!([{ start: 6, stop: 8 }, { start: 0, stop: 3 }]);
@@ -258,4 +259,23 @@ describe("openMfDataset (hand-built netCDF-3 files)", () => {
     await expect(openMfDataset([a, bad], { concatDim: "time" })).rejects.toThrow(`${bad}: variable "fixed" has shape [4, 2] instead of [3, 2] (dimensions other than "time" must agree) (the first file is ${a})`);
     await expect(openMfDataset([a, b], { concatDim: "depth" })).rejects.toThrow(`${a}: has no dimension "depth" to join the files along`);
   });
+
+  it("from init's records: only the first file is opened up front, each other when a region needs it, and a file changed since is refused by name", async () => {
+    for (let i = 0; i < 5; i++) file(`rec_${i}.nc`, part(i));
+    const records = await mfRecords(join(dir, "rec_*.nc"), { concatDim: "time" });
+    expect(records.map((r) => [r.path.slice(dir.length + 1), r.length])).toEqual([0, 1, 2, 3, 4].map((i) => [`rec_${i}.nc`, 2]));
+    const eager = await openMfDataset(join(dir, "rec_*.nc"), { concatDim: "time" });
+    await fileHandles.closeAll();
+    const before = fileHandles.opens;
+    const ds = await openMfRecords(records, { concatDim: "time" });
+    expect(fileHandles.opens - before).toBe(1);
+    expect(ds.sizes).toEqual(eager.sizes);
+    const region = [{ start: 5, stop: 7 }, { start: 0, stop: 3 }, { start: 0, stop: 2 }];
+    expect(Array.from(await ds.get("rec3")!.data.compute!(region))).toEqual(Array.from(await eager.get("rec3")!.data.compute!(region)));
+    expect(Array.from(await ds.get("time")!.data.compute!([{ start: 0, stop: 8 }]))).toEqual(range(8));
+    // A file touched after init (not opened yet): refused when a region first needs it, naming it.
+    utimesSync(records[4]!.path, new Date(), new Date(Date.now() + 5000));
+    await expect(ds.get("rec")!.data.compute!([{ start: 8, stop: 10 }, { start: 0, stop: 3 }])).rejects.toThrow(`${records[4]!.path}: changed since init`);
+  });
 });
+

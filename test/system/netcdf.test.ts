@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Dataset } from "../../src/model/dataset.js";
-import { openMfDataset, openNetCDF } from "../../src/sources/netcdf/index.js";
+import { fileHandles, h5Files, mfRecords, openMfDataset, openMfRecords, openNetCDF } from "../../src/sources/netcdf/index.js";
 import { initializeStore } from "../../src/write/initialize.js";
 import { writePartition } from "../../src/write/write.js";
 
@@ -82,7 +82,7 @@ describe("openNetCDF: single files from netCDF4-python, xarray and ncgen", () =>
 });
 
 describe("openMfDataset", () => {
-  it("24 netCDF-4 files along time (a glob, sorted) equal xarray's open_mfdataset; a region reads only the files it overlaps", async () => {
+  it("24 netCDF-4 files along time (a glob, sorted) equal xarray's open_mfdataset, also built from init's per-file records (one file opened up front); a region reads only the files it overlaps", async () => {
     const ds = await openMfDataset(join(root, "set", "part_*.nc"), { concatDim: "time" });
     expect(ds.sizes.time).toBe(48);
     const opened: string[] = [];
@@ -92,9 +92,17 @@ describe("openMfDataset", () => {
     // Time steps 10..13 are in files 5 and 6 only: 2 files x 1 chunk of 2 steps.
     expect(opened.length).toBe(2);
     await copy(ds, join(root, "set.zarr"));
+    // From init's per-file records: each rank opens only the files its regions overlap.
+    const records = await mfRecords(join(root, "set", "part_*.nc"), { concatDim: "time" });
+    expect(records.map((r) => r.length)).toEqual(new Array(24).fill(2));
+    await Promise.all([fileHandles.closeAll(), h5Files.closeAll()]);
+    const before = h5Files.opens;
+    const fromRecords = await openMfRecords(records, { concatDim: "time" });
+    expect(h5Files.opens - before).toBe(1);
+    await copy(fromRecords, join(root, "set-records.zarr"));
     const files = Array.from({ length: 24 }, (_, i) => join(root, "set", `part_${String(i).padStart(3, "0")}.nc`));
-    const log = check([{ name: "set", inputs: files, out: join(root, "set.zarr") }]);
-    expect(log).toContain("set equal big checked count depth lat n_i1 n_i4 n_i8 n_u1 n_u2 n_u4 n_u8 packed scalar t2m time time_bnds x");
+    const log = check([{ name: "set", inputs: files, out: join(root, "set.zarr") }, { name: "set-records", inputs: files, out: join(root, "set-records.zarr") }]);
+    for (const n of ["set", "set-records"]) expect(log).toContain(`${n} equal big checked count depth lat n_i1 n_i4 n_i8 n_u1 n_u2 n_u4 n_u8 packed scalar t2m time time_bnds x`);
   }, 180_000);
 
   it("keeps an explicit list in its order", async () => {

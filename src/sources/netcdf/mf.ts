@@ -4,13 +4,16 @@
 // and the global attributes come from the first file — after checking that every file has the same variables
 // with the same dims, dtypes and (but for DIM) shapes, so that a file that does not fit is an error naming it.
 import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { concat } from "../../model/concat.js";
 import { DataArray } from "../../model/dataarray.js";
+import { lazy, type LazyArray } from "../../model/lazy.js";
 import { Dataset } from "../../model/dataset.js";
 import { globPaths, hasGlob } from "../detect.js";
 import { SourceError } from "../errors.js";
 import { buildDataset, type OpenNetCDFOptions } from "./build.js";
+import { fingerprintOf } from "./fingerprint.js";
 import { describeNetCDF } from "./open.js";
 
 export interface OpenMfDatasetOptions extends OpenNetCDFOptions {
@@ -37,6 +40,23 @@ export function mfPaths(paths: string | readonly string[]): string[] {
   return paths.map((p) => resolve(p));
 }
 
+/** Why file `ds` cannot be joined to `first` along `dim`: a SourceError naming the file and the variable. */
+function checkFile(first: Dataset, firstFile: string, ds: Dataset, file: string, dim: string): void {
+  if (!(dim in ds.sizes)) throw new SourceError(`${file}: has no dimension ${q(dim)} (the files are joined along it; ${firstFile} has it)`);
+  for (const k of Object.keys(ds.variables)) {
+    if (!first.get(k)) throw new SourceError(`${file}: variable ${q(k)} is not in the first file, ${firstFile}`);
+  }
+  for (const k of Object.keys(first.variables)) {
+    const a = first.get(k)!, b = ds.get(k);
+    if (!b) throw new SourceError(`${file}: has no variable ${q(k)}, which the first file (${firstFile}) has`);
+    const why = a.dims.join() !== b.dims.join() ? `dims (${b.dims.join(", ")}) instead of (${a.dims.join(", ")})`
+      : a.dtype !== b.dtype ? `dtype ${b.dtype} instead of ${a.dtype}`
+      : a.shape.some((s, d) => a.dims[d] !== dim && s !== b.shape[d]) ? `shape [${b.shape.join(", ")}] instead of [${a.shape.join(", ")}] (dimensions other than ${q(dim)} must agree)`
+      : !!first.coords[k] !== !!ds.coords[k] ? `${ds.coords[k] ? "a coordinate" : "a data variable"}, but a ${first.coords[k] ? "coordinate" : "data variable"} in the first file` : "";
+    if (why) throw new SourceError(`${file}: variable ${q(k)} has ${why} (the first file is ${firstFile})`);
+  }
+}
+
 /** Open many netCDF files as one lazy Dataset joined along `options.concatDim`. */
 export async function openMfDataset(paths: string | readonly string[], options: OpenMfDatasetOptions): Promise<Dataset> {
   const dim = options?.concatDim;
@@ -53,32 +73,121 @@ export async function openMfDataset(paths: string | readonly string[], options: 
   }
   const names = Object.keys(first.variables);
   dss.forEach((ds, i) => {
-    if (i === 0) return;
-    const file = files[i]!;
-    if (!(dim in ds.sizes)) throw new SourceError(`${file}: has no dimension ${q(dim)} (the files are joined along it; ${files[0]} has it)`);
-    for (const k of Object.keys(ds.variables)) {
-      if (!first.get(k)) throw new SourceError(`${file}: variable ${q(k)} is not in the first file, ${files[0]}`);
-    }
-    for (const k of names) {
-      const a = first.get(k)!, b = ds.get(k);
-      if (!b) throw new SourceError(`${file}: has no variable ${q(k)}, which the first file (${files[0]}) has`);
-      const why = a.dims.join() !== b.dims.join() ? `dims (${b.dims.join(", ")}) instead of (${a.dims.join(", ")})`
-        : a.dtype !== b.dtype ? `dtype ${b.dtype} instead of ${a.dtype}`
-        : a.shape.some((s, d) => a.dims[d] !== dim && s !== b.shape[d]) ? `shape [${b.shape.join(", ")}] instead of [${a.shape.join(", ")}] (dimensions other than ${q(dim)} must agree)`
-        : !!first.coords[k] !== !!ds.coords[k] ? `${ds.coords[k] ? "a coordinate" : "a data variable"}, but a ${first.coords[k] ? "coordinate" : "data variable"} in the first file` : "";
-      if (why) throw new SourceError(`${file}: variable ${q(k)} has ${why} (the first file is ${files[0]})`);
-    }
+    if (i > 0) checkFile(first, files[0]!, ds, files[i]!, dim);
   });
-  // data_vars="minimal", coords="minimal", compat="override": only variables with `dim` are joined.
+  return join(dss, dim);
+}
+
+/** data_vars="minimal", coords="minimal", compat="override": only variables with `dim` are joined; the rest are the first's. */
+function join(dss: readonly Dataset[], dim: string): Dataset {
+  const first = dss[0]!;
   const along = (ds: Dataset): Dataset => {
     const pick = (vars: Readonly<Record<string, DataArray>>) => Object.fromEntries(Object.entries(vars).filter(([, v]) => v.dims.includes(dim)));
     return new Dataset({ coords: pick(ds.coords), dataVars: pick(ds.dataVars), attrs: ds.attrs });
   };
   const joined = dss.length === 1 ? first : concat(dss.map(along), dim);
   const coords: Record<string, DataArray> = {}, dataVars: Record<string, DataArray> = {};
-  for (const k of names) {
+  for (const k of Object.keys(first.variables)) {
     const v = first.get(k)!.dims.includes(dim) ? joined.get(k)! : first.get(k)!;
     (first.coords[k] ? coords : dataVars)[k] = v;
   }
   return new Dataset({ coords, dataVars, attrs: first.attrs });
+}
+
+/** What `init` records per file, so that ranks can build the dataset without opening every file. */
+export interface MfFileRecord {
+  /** Absolute path. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** Length along the concat dimension. */
+  length: number;
+  /** Digest of the file's metadata (fingerprint.ts). */
+  fingerprint: string;
+}
+
+async function statRecord(path: string): Promise<{ size: number; mtimeMs: number }> {
+  try {
+    const st = await stat(path);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    throw new SourceError(`${path}: cannot open: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, { cause: e });
+  }
+}
+
+/** The per-file records of `paths` (each file's metadata read and checked as openMfDataset does). */
+export async function mfRecords(paths: string | readonly string[], options: OpenMfDatasetOptions): Promise<MfFileRecord[]> {
+  const files = mfPaths(paths);
+  const out: MfFileRecord[] = [];
+  let first: Dataset | undefined;
+  for (const path of files) {
+    const st = await statRecord(path);
+    const g = await describeNetCDF(path, options.group);
+    const ds = await buildDataset(g, options);
+    if (!first) {
+      first = ds;
+      if (!(options.concatDim in ds.sizes)) throw new SourceError(`${path}: has no dimension ${q(options.concatDim)} to join the files along`);
+    } else checkFile(first, files[0]!, ds, path, options.concatDim);
+    out.push({ path, ...st, length: ds.sizes[options.concatDim]!, fingerprint: fingerprintOf(g) });
+  }
+  return out;
+}
+
+/** Opened files of records mode, per thread (metadata only; descriptors live in the handle LRUs). */
+const opened = new Map<string, Promise<Dataset>>();
+
+/** `rec`'s file opened after checking that it is the file `init` saw (size, mtime, metadata). */
+function openRecorded(rec: MfFileRecord, options: OpenMfDatasetOptions): Promise<Dataset> {
+  const key = `${rec.path}\0${options.group ?? ""}\0${rec.fingerprint}`;
+  let p = opened.get(key);
+  if (!p) {
+    p = (async () => {
+      const st = await statRecord(rec.path);
+      if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) {
+        throw new SourceError(`${rec.path}: changed since init (size ${st.size} bytes, modified ${new Date(st.mtimeMs).toISOString()}; init saw ${rec.size} bytes, modified ${new Date(rec.mtimeMs).toISOString()})`);
+      }
+      const g = await describeNetCDF(rec.path, options.group);
+      if (fingerprintOf(g) !== rec.fingerprint) throw new SourceError(`${rec.path}: its metadata changed since init (fingerprint ${fingerprintOf(g)}, init recorded ${rec.fingerprint})`);
+      return buildDataset(g, options);
+    })();
+    p.catch(() => opened.delete(key));
+    opened.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * openMfDataset from `init`'s records: only the first file is opened now; every other file's variables are
+ * lazy stand-ins (shapes from the record's length, the rest from the first file) that open the file — checking
+ * its size, mtime and metadata against the record — when a region first needs it. A rank thus opens only the
+ * files its regions overlap.
+ */
+export async function openMfRecords(records: readonly MfFileRecord[], options: OpenMfDatasetOptions): Promise<Dataset> {
+  const dim = options?.concatDim;
+  if (typeof dim !== "string" || dim === "") throw new SourceError(`openMfDataset: concatDim must name the dimension to join the files along, got ${q(dim)}`);
+  if (!Array.isArray(records) || records.length === 0) throw new SourceError("openMfDataset: expected a non-empty list of file records");
+  const first = await openRecorded(records[0]!, options);
+  if (!(dim in first.sizes)) throw new SourceError(`${records[0]!.path}: has no dimension ${q(dim)} to join the files along`);
+  if (first.sizes[dim] !== records[0]!.length) throw new SourceError(`${records[0]!.path}: has ${first.sizes[dim]} along ${q(dim)}, init recorded ${records[0]!.length}`);
+  const standIn = (rec: MfFileRecord): Dataset => {
+    const vars = (src: Readonly<Record<string, DataArray>>) => Object.fromEntries(Object.entries(src).filter(([, v]) => v.dims.includes(dim)).map(([name, v]) => {
+      const axis = v.dims.indexOf(dim);
+      const shape = v.shape.map((s, d) => (d === axis ? rec.length : s));
+      // Our netCDF variables are all LazyArrays: the stand-in takes the first file's chunk lengths.
+      const src = v.data as LazyArray;
+      const chunks = src.chunks.map((c, d) => (d === axis ? Math.max(1, Math.min(c[0] ?? 1, rec.length)) : Math.max(1, c[0] ?? 1)));
+      const data = lazy({
+        shape, dtype: v.dtype, chunks, name,
+        compute: async (region, out, cache) => {
+          const ds = await openRecorded(rec, options);
+          checkFile(first, records[0]!.path, ds, rec.path, dim);
+          if (ds.sizes[dim] !== rec.length) throw new SourceError(`${rec.path}: has ${ds.sizes[dim]} along ${q(dim)}, init recorded ${rec.length}`);
+          return (ds.get(name)!.data as LazyArray).compute(region, out, cache);
+        },
+      });
+      return [name, new DataArray({ name, dims: v.dims, data, attrs: v.attrs, encoding: v.encoding })];
+    }));
+    return new Dataset({ coords: vars(first.coords), dataVars: vars(first.dataVars), attrs: first.attrs });
+  };
+  return join([first, ...records.slice(1).map(standIn)], dim);
 }
