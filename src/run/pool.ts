@@ -15,7 +15,7 @@ import { mapperDefaults } from "../mapper/run.js";
 import { openSource, sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
-const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding", "staleAfter"] as const;
+const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding", "staleAfter", "innerChunks"] as const;
 
 export interface WriteAllProgress {
   /** What just happened. */

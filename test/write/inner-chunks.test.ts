@@ -122,6 +122,19 @@ describe("initializeStore innerChunks", () => {
     await initializeStore(one, store, { innerChunks: { a: 1 } });
   });
 
+  it("writeAll passes innerChunks to the initialisation; its ranks write the sharded store", async () => {
+    const { writeAll } = await import("../../dist/run/pool.js");
+    const dir = tmp();
+    const fixture = join(import.meta.dirname, "..", "fixtures", "small-dataset.mjs");
+    await writeAll({ dataset: fixture, store: dir, ranks: 2, dims: ["time"], workers: 2, innerChunks: { time: 1 } });
+    const m = meta(dir, "a");
+    expect(m.chunk_grid.configuration.chunk_shape).toEqual([2, 5]);
+    expect(m.codecs[0]!.configuration!.chunk_shape).toEqual([1, 5]);
+    const a = (await readAll(new FileSystemStore(dir), 3)).arrays.a!;
+    expect(arr(a.data).slice(0, 3)).toEqual([0.5, 1.5, 2.5]); // the fixture's a[t, x] = t * 100 + x + 0.5
+    expect(arr(a.data)[10 * 11 + 9]).toBe(1109.5);
+  });
+
   it("the variables' own codecs become the inner chunks' codecs; a PartitionMapper output adopts the sharding", async () => {
     const full = Int16Array.from({ length: 12 }, (_, i) => i - 6);
     const ds = new Dataset({ dataVars: { v: { dims: ["x"], data: fromArray(full, [12], { chunks: [6] }), encoding: { compressor: { id: "zstd", level: 2 } } } } });
