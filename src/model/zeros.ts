@@ -6,6 +6,7 @@ import { fill } from "../kernels/fill.js";
 import { DataArray } from "./dataarray.js";
 import { Dataset } from "./dataset.js";
 import { dtypeInfo } from "./dtypes.js";
+import { normalizeChunks } from "./chunks.js";
 import { ChunksError } from "./errors.js";
 import { EagerArray, LazyArray } from "./lazy.js";
 import { regionSize } from "./region.js";
@@ -18,7 +19,8 @@ function zerosOf(v: DataArray, override: OverrideChunks): DataArray {
   const ctor = dtypeInfo(v.dtype).ctor;
   const zero = v.dtype === "bool" ? false : v.dtype === "int64" || v.dtype === "uint64" ? 0n : 0;
   const own = v.chunks;
-  const spec = v.dims.map((d, axis) => (Object.prototype.hasOwnProperty.call(override, d) ? override[d]! : own ? own[axis]! : -1));
+  // Normalised here so that a bad override is an error naming the variable and the dimension.
+  const spec = normalizeChunks(v.shape, v.dims.map((d, axis) => (Object.prototype.hasOwnProperty.call(override, d) ? override[d]! : own ? own[axis]! : -1)), name, v.dims);
   // Unchunked and not rechunked: zeros in memory, as the variable was.
   const data = !own && v.dims.every((d) => !Object.prototype.hasOwnProperty.call(override, d))
     ? new EagerArray(fill(new ctor(v.size), zero, v.dtype), v.shape, v.dtype)

@@ -52,6 +52,8 @@ describe("zerosLike", () => {
     const w = zerosLike(ds, { y: [1, 3] });
     expect(w.dataVars.a!.chunks).toEqual([[2], [1, 3]]);
     expect(w.dataVars.d!.chunks).toEqual([[1, 3]]);
+    expect(() => zerosLike(ds, { y: [1, 2] })).toThrow(/"y".*sum to 3.*size is 4/);
+    expect(() => zerosLike(ds, { y: 0 })).toThrow(/"y".*positive integer/);
   });
 
   it("computing a region fills only the caller's output", async () => {
