@@ -61,6 +61,10 @@ describe("a PartitionMapper module through the CLI and writeAll", () => {
     for (const w of writes) expect(w.code, w.err).toBe(0);
     const status = spawnSync(process.execPath, [cli, "status", a], { encoding: "utf8" });
     expect(status.status, status.stdout + status.stderr).toBe(0);
+    // verify decodes every chunk and checks it against the ranks' manifests.
+    const verify = spawnSync(process.execPath, [cli, "verify", a], { encoding: "utf8" });
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/ranks: 4 of 4 complete/);
 
     const { build } = (await import(fixture)) as { build: (s: string) => AsyncIterable<number> & { write(r: number): Promise<unknown> } };
     const mapper = build(b);
