@@ -129,6 +129,21 @@ describe("bad input: a clear error naming the file (and variable), before anythi
     expect(existsSync(out)).toBe(false);
   });
 
+  it("refuses compound, enum, vlen and char variables by name (dropVariables leaves them out)", async () => {
+    const p = join(root, "types.nc");
+    const refused: string[] = [];
+    for (const v of ["cloud", "letters", "pair", "ragged"]) {
+      const others = ["cloud", "letters", "pair", "ragged"].filter((x) => x !== v);
+      const err = await openNetCDF(p, { dropVariables: others }).then(() => undefined, (e: Error) => e.message);
+      expect(err).toContain(`${p}: variable "${v}" has type `);
+      expect(err).toContain(`--drop ${v}`);
+      refused.push(/has type ([^:]+):/.exec(err!)![1]!);
+    }
+    expect(refused).toEqual(["enum", "char (NC_CHAR)", "compound", "vlen"]);
+    const ds = await openNetCDF(p, { dropVariables: ["cloud", "letters", "pair", "ragged"] });
+    expect(Object.keys(ds.variables)).toEqual(["ok"]);
+  });
+
   it("a string variable can be dropped", async () => {
     const ds = await openNetCDF(join(root, "strings.nc"), { dropVariables: ["station"] });
     expect(ds.get("station")).toBeUndefined();
