@@ -3,7 +3,7 @@
 // body, and retries with exponential backoff and full jitter on 5xx, 429, 503 SlowDown, 400 BadDigest /
 // RequestTimeout (a body damaged or stalled in transit), resets and timeouts. Every request is idempotent
 // (same key, same bytes), so a retried PUT never leaves a different object. Anything else fails at once with
-// an S3Error naming the key, the status and the server's message.
+// an S3Error naming the key, the status and the server's message (501 NotImplemented too: it will not change).
 import { AwsClient } from "aws4fetch";
 import { StoreError } from "../types.js";
 import { CredentialCache, xmlText, type S3Credentials } from "./credentials.js";
@@ -162,7 +162,7 @@ export class S3Requester {
       const code = xmlText(text, "Code");
       const message = xmlText(text, "Message") ?? (text.trim().slice(0, 300) || res.statusText);
       const said = `${res.status}${code ? ` ${code}` : ""}: ${message}`;
-      if (res.status >= 500 || res.status === 429 || (code !== undefined && RETRY_CODES.has(code))) throw new Retryable(said);
+      if ((res.status >= 500 && res.status !== 501) || res.status === 429 || (code !== undefined && RETRY_CODES.has(code))) throw new Retryable(said);
       throw new S3Error(`${req.what}: ${req.method} refused with ${said}${this.hint(res.status, code)}`, req.what, res.status, code);
     } finally {
       clearTimeout(timer);
