@@ -5,7 +5,9 @@
 import { concat } from "../model/concat.js";
 import { Dataset } from "../model/dataset.js";
 import { DataArray } from "../model/dataarray.js";
-import { EagerArray, LazyArray } from "../model/lazy.js";
+import { EagerArray, LazyArray, fromArray } from "../model/lazy.js";
+import { CONCAT_COMPARE_MAX } from "../model/concat.js";
+import { cfTime } from "../zarr/cftime.js";
 import type { Indexer } from "../model/ops.js";
 import { loadDatasetExport } from "../run/load.js";
 import { isDataset } from "../run/backend.js";
@@ -119,11 +121,15 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
         throw new SourceError(`source ${s.location} changed since the store was initialised (its metadata fingerprint is ${now.slice(0, 12)}, recorded ${s.fingerprint.slice(0, 12)}): initialise the store again`);
       }
     }
-    let ds = await format.open(s.location, { dropVariables: o.drop, onWarning: warn });
+    let ds = await format.open(s.location, { dropVariables: o.drop, onWarning: warn }).catch((e: unknown) => {
+      // Every refusal names the source it is about.
+      if (e instanceof Error && !e.message.includes(s.location)) e.message = `${s.location}: ${e.message}`;
+      throw e;
+    });
     if (o.vars) ds = ds.select(o.vars);
     return ds;
   }));
-  let ds = opened.length > 1 ? concat(opened, o.concatDim!) : opened[0]!;
+  let ds = opened.length > 1 ? concat(await alignEncodings(opened, spec.sources.map((x) => x.location), o.concatDim!), o.concatDim!) : opened[0]!;
   const dims = (what: keyof SourceOptions, keys: string[]) => {
     for (const d of keys) {
       if (!Object.prototype.hasOwnProperty.call(ds.sizes, d)) {
@@ -136,6 +142,7 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
     dims("isel", Object.keys(o.isel));
     ds = ds.isel(o.isel as Record<string, Indexer>);
   }
+  if (o.isel) ds = regularChunks(ds, Object.keys(o.chunks ?? {}));
   if (o.chunks) {
     dims("chunks", Object.keys(o.chunks));
     ds = ds.chunk(o.chunks, { onWarning: warn });
@@ -236,4 +243,107 @@ export function adaptEncodings(ds: Dataset, format: 2 | 3, warn: (m: string) => 
     return [k, new DataArray({ name: k, dims: v.dims, data, attrs: v.attrs, encoding: e, dtype: v.dtype })];
   }));
   return new Dataset({ coords: adapt(ds.coords), dataVars: adapt(ds.dataVars), attrs: ds.attrs });
+}
+
+/** A copy of `v` with other data and/or attrs (same name, dims, encoding). */
+function withData(v: DataArray, data: LazyArray | BigInt64Array | Float64Array, attrs: Record<string, unknown>): DataArray {
+  const d = data instanceof LazyArray ? data : new EagerArray(data, v.shape, v.dtype);
+  return new DataArray({ name: v.name, dims: v.dims, data: d, attrs, encoding: v.encoding, dtype: v.dtype });
+}
+
+/** Attributes and encodings that decide how stored values decode: they must agree along the concat dim. */
+const DECODING_ATTRS = ["scale_factor", "add_offset", "_FillValue", "missing_value", "calendar", "units"];
+
+/**
+ * Values pass through encoded, so the sources joined along `dim` must encode their variables alike: a variable
+ * with `dim` whose units, scale, offset or fill value differ from the first source's would be decoded with the
+ * first's. Time coordinates in memory whose units differ only in the reference date (xarray picks one per
+ * store: "hours since <first time>") are re-encoded to the first source's units; any other difference is an
+ * error naming the variable, the attribute and the source.
+ */
+async function alignEncodings(datasets: Dataset[], where: string[], dim: string): Promise<Dataset[]> {
+  const first = datasets[0]!;
+  return Promise.all(datasets.map(async (ds, i) => {
+    if (i === 0) return ds;
+    const fix = async (vars: Readonly<Record<string, DataArray>>) => Object.fromEntries(await Promise.all(Object.entries(vars).map(async ([k, v]) => {
+      const a = first.get(k);
+      if (!a) return [k, v];
+      if (!v.dims.includes(dim)) {
+        // Coordinates without the concat dim must be equal (opened coordinates are lazy: concat compares only
+        // in-memory values, so they are compared here, when small).
+        if (k in ds.coords && a.shape.join() === v.shape.join() && v.size <= CONCAT_COMPARE_MAX) {
+          const [x, y] = [await a.compute(), await v.compute()] as unknown as ArrayLike<number | bigint>[];
+          for (let j = 0; j < x!.length; j++) {
+            if (x![j] !== y![j] && !(x![j] !== x![j] && y![j] !== y![j])) {
+              throw new SourceError(`concat along ${q(dim)}: coordinate ${q(k)} of ${where[i]} differs from ${where[0]}'s (values differ at flat index ${j}: ${String(y![j])} instead of ${String(x![j])})`);
+            }
+          }
+        }
+        return [k, v];
+      }
+      let out = v;
+      const ua = a.attrs.units, ub = v.attrs.units;
+      // Only 1-d variables small enough to hold (time coordinates), as concat compares coordinates.
+      if (typeof ua === "string" && typeof ub === "string" && ua !== ub && / since /i.test(ua) && / since /i.test(ub) && v.dims.length === 1 && v.size <= CONCAT_COMPARE_MAX) {
+        const shifted = rebase(await v.compute(), ua, ub, String(v.attrs.calendar ?? "standard"));
+        if (shifted) {
+          const data = v.chunks ? fromArray(shifted, v.shape, { chunks: v.chunks.map((c) => [...c]), dtype: v.dtype }) : shifted;
+          out = withData(v, data, { ...v.attrs, units: ua });
+        }
+      }
+      for (const key of DECODING_ATTRS) {
+        if (JSON.stringify(a.attrs[key]) !== JSON.stringify(out.attrs[key])) {
+          throw new SourceError(
+            `concat along ${q(dim)}: variable ${q(k)} of ${where[i]} has ${key} ${q(out.attrs[key]) ?? "(none)"}, but ${where[0]} has ${q(a.attrs[key]) ?? "(none)"}: ` +
+              "values pass through encoded, so the sources must encode them alike",
+          );
+        }
+      }
+      const fa = (a.encoding as { fillValue?: unknown }).fillValue, fb = (out.encoding as { fillValue?: unknown }).fillValue;
+      if (a.dtype !== out.dtype || String(fa) !== String(fb)) {
+        throw new SourceError(`concat along ${q(dim)}: variable ${q(k)} of ${where[i]} is stored as ${out.dtype} (fill value ${String(fb)}), but in ${where[0]} as ${a.dtype} (fill value ${String(fa)})`);
+      }
+      return [k, out] as const;
+    })));
+    return new Dataset({ coords: await fix(ds.coords), dataVars: await fix(ds.dataVars), attrs: ds.attrs });
+  }));
+}
+
+/** In-memory times in `from` units re-expressed in `to` units (same unit, other reference date), or undefined. */
+function rebase(values: ArrayLike<number | bigint>, to: string, from: string, calendar: string): BigInt64Array | Float64Array | undefined {
+  const unit = (u: string) => /^\s*(\w+)\s+since\s+(.+)$/i.exec(u);
+  const mt = unit(to), mf = unit(from);
+  if (!mt || !mf || mt[1]!.toLowerCase() !== mf[1]!.toLowerCase()) return undefined;
+  let off: number;
+  try {
+    off = Number(cfTime([mf[2]!.trim()], to, calendar === "gregorian" ? "standard" : calendar).data[0]);
+  } catch {
+    return undefined;
+  }
+  const d = values;
+  if (d instanceof BigInt64Array) {
+    if (!Number.isSafeInteger(off)) return undefined;
+    return BigInt64Array.from(d, (x) => x + BigInt(off));
+  }
+  if (d instanceof Float64Array) return Float64Array.from(d, (x) => x + off);
+  return undefined;
+}
+
+/**
+ * After isel, chunks along a sliced dim start with a partial chunk ([1, 3, 3, ..]), which zarr cannot store:
+ * each such variable is rechunked to its source's chunk length along that dim (unless --chunks sets it).
+ */
+function regularChunks(ds: Dataset, given: string[]): Dataset {
+  const fix = (vars: Readonly<Record<string, DataArray>>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => {
+    const chunks = v.chunks;
+    if (!chunks) return [k, v];
+    const spec: Record<string, number> = {};
+    v.dims.forEach((d, axis) => {
+      const c = chunks[axis]!;
+      const regular = c.every((n, j) => (j < c.length - 1 ? n === c[0] : n <= c[0]!));
+      if (!regular && !given.includes(d)) spec[d] = Math.max(...c);
+    });
+    return [k, Object.keys(spec).length ? v.chunk(spec) : v];
+  }));
+  return new Dataset({ coords: fix(ds.coords), dataVars: fix(ds.dataVars), attrs: ds.attrs });
 }
