@@ -69,9 +69,13 @@ export async function writeRegion(
   const { ops, where, generation, recorded } = await openForWrite(store, options, settings.writeEmptyChunks);
 
   // Each variable as a full-size array on the store's grid, computing (only inside the region) from ds's.
-  const offsets: Record<string, number[]> = {};
   const virtual = (v: DataArray): DataArray => {
     const name = v.name!;
+    // As xarray: every writer of a region would write such a variable whole, into the same chunks.
+    const regionDims = Object.keys(reg);
+    if (regionDims.length && !v.dims.some((d) => own(reg, d))) {
+      throw new WriteSpecError(`writeRegion: variable ${q(name)} (dims [${v.dims.join(", ")}]) has none of the region's dimensions (${regionDims.join(", ")}); drop it from the dataset`);
+    }
     const rec = recorded.variables[name];
     if (!rec) {
       throw new WriteSpecError(`writeRegion: variable ${q(name)} is not in the store's schema; its variables: ${Object.keys(recorded.variables).map((k) => q(k)).join(", ")}`);
@@ -101,7 +105,6 @@ export async function writeRegion(
       }
       offset.push(r.start);
     });
-    offsets[name] = offset;
     const enc = v.encoding as VariableEncoding;
     // encoding.shards names the inner chunks as the variable's chunks; otherwise the chunks are the grid's.
     const chunks = enc.shards !== undefined && rec.shards ? rec.shards.chunks : rec.chunks;

@@ -79,6 +79,8 @@ describe("writeRegion", () => {
     const withX = new Dataset({ coords: { x: { dims: ["x"], data: Float64Array.from([0, 10, 20]) } }, dataVars: rows(0, 3).dataVars });
     await expect(writeRegion(withX, store, { x: R(0, 3) })).rejects.toThrow(/variable "x" was written whole by initializeStore/);
     await expect(writeRegion(rows(0, 3).isel({ y: { stop: 4 } }), store, { x: R(0, 3) })).rejects.toThrow(/dimension "y" is not in the region, so the dataset must hold all of it \(6 in the store\), but it has 4/);
+    const yOnly = rows(0, 3).assign({ w: { dims: ["y"], data: fromArray(new Float32Array(6), [6], { chunks: [3] }) } });
+    await expect(writeRegion(yOnly, store, { x: R(0, 3) })).rejects.toThrow(/variable "w" \(dims \[y\]\) has none of the region's dimensions \(x\)/);
     expect(JSON.stringify(await readAll(store, 3))).toBe(keysBefore);
   });
 
