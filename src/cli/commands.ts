@@ -201,7 +201,9 @@ ${SOURCE_HELP}
 The plan records how to rebuild the dataset (the module, or the sources with their options and a fingerprint
 of each source's metadata): 'xpartition write <store>' then needs no SOURCE.
 
-<store> is a directory path or a file: URL.
+<store> is a directory path, a file: URL or s3://bucket/prefix (an S3 store; configured as AWS tools are:
+AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_PROFILE, ...). On a server that ignores If-None-Match (no exclusive
+claim), mode w- fails; use --mode w there.
 
 options:
   --ranks N           number of ranks that will write (e.g. the size of the array job); for a module
@@ -544,7 +546,7 @@ const verify = command(
   "Reads every chunk of a store once and decodes it with zarrita and numcodecs.js (independent of the writer);\nchecks shard indexes, each complete rank's chunks against its manifest, and keys that do not belong.",
   "<store> [--json] [--concurrency N]",
   `
-<store> is a directory path or a file: URL, used as given.
+<store> is a directory path or a file: URL, used as given, or s3://bucket/prefix.
 
 For every chunk (and every inner chunk of a shard): it decodes to its element count x dtype size. For every
 shard: its index's CRC-32C matches and each entry lies within the shard. For every complete rank: each chunk

@@ -173,7 +173,7 @@ describe("xpartition clean", () => {
     expect(existsSync(join(s, "zarr.json"))).toBe(true);
     fails(["clean", "nowhere"], 2, /^xpartition clean: no such store: nowhere$/m);
     fails(["clean", "cleanme", "--min-age", "soon"], 2, /--min-age "soon" is not valid: expected an integer >= 0/);
-    fails(["clean", "s3://bucket/x"], 2, /s3:\/\/bucket\/x is not a filesystem store/);
+    fails(["clean", "gs://bucket/x"], 2, /gs:\/\/bucket\/x is not a filesystem store/);
   });
 });
 
