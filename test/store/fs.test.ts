@@ -50,7 +50,8 @@ describe.each([true, false])("FileSystemStore, ioThread %s", (ioThread) => {
     expect(s.root).toBe(dir);
     await expect(s.set("/../x", new Uint8Array(1))).rejects.toThrow(StoreError);
     await expect(s.set("x", new Uint8Array(1))).rejects.toThrow(/absolute/);
-    expect(() => resolveStore(new URL("https://example.com/x"))).toThrow(/the https: scheme .* not supported yet/);
+    // http(s): a read-only store (sources); a write is refused naming the URL.
+    expect(() => resolveStore(new URL("https://example.com/x")).set("/zarr.json", new Uint8Array(1))).toThrow(/https:\/\/example\.com\/x is read-only/);
     expect(() => resolveStore({} as never)).toThrow(/get\(key\)/);
   });
 
