@@ -60,6 +60,51 @@ export function byteRuns(begin: number, shape: readonly number[], isRecord: bool
   return out;
 }
 
+/** Runs closer than this are read as one span (a record variable's records are recsize apart). */
+const MAX_GAP = 64 << 10;
+const MAX_SPAN = 4 << 20;
+
+/** Read `runs` (in output order) into `into`, nearby runs through one read of the span holding them. */
+async function readRuns(path: string, runs: readonly [number, number][], into: Uint8Array): Promise<void> {
+  let at = 0;
+  for (let i = 0; i < runs.length;) {
+    // Runs i..j-1 go through one read when the gaps between them are small.
+    let j = i + 1;
+    const start = runs[i]![0];
+    // Large runs are read straight into place; small ones through a span.
+    if (runs[i]![1] < MAX_GAP) {
+      while (j < runs.length && runs[j]![1] < MAX_GAP && runs[j]![0] >= runs[j - 1]![0] + runs[j - 1]![1] && runs[j]![0] - (runs[j - 1]![0] + runs[j - 1]![1]) <= MAX_GAP && runs[j]![0] + runs[j]![1] - start <= MAX_SPAN) j++;
+    }
+    if (j === i + 1) {
+      await readAt(path, into, at, runs[i]![1], start);
+      at += runs[i]![1];
+    } else {
+      const end = runs[j - 1]![0] + runs[j - 1]![1];
+      const span = new Uint8Array(end - start);
+      await readAt(path, span, 0, span.length, start);
+      at = gather(runs, i, j, span, start, into, at);
+    }
+    i = j;
+  }
+}
+
+/** Copy runs i..j-1 out of `span` (file bytes from `start`) into `into` at `at`; the new `at`. Kept out of the
+ * async caller, whose locals live in its generator context (a byte loop there ran ~40x slower). */
+function gather(runs: readonly [number, number][], i: number, j: number, span: Uint8Array, start: number, into: Uint8Array, at: number): number {
+  // Word views for 4-byte-aligned runs (both buffers are fresh: byteOffset 0).
+  const s32 = new Uint32Array(span.buffer, 0, span.byteLength >> 2), d32 = new Uint32Array(into.buffer, 0, into.byteLength >> 2);
+  for (let k = i; k < j; k++) {
+    const off = runs[k]![0] - start, len = runs[k]![1];
+    if (len >= 256) into.set(span.subarray(off, off + len), at);
+    else if (((off | at | len) & 3) === 0) {
+      // Beats subarray().set() for short runs (~5x at 200 bytes), by words ~3x more.
+      for (let w = 0, so = off >> 2, d = at >> 2, n = len >> 2; w < n; w++) d32[d + w] = s32[so + w]!;
+    } else for (let b = 0; b < len; b++) into[at + b] = span[off + b]!;
+    at += len;
+  }
+  return at;
+}
+
 /** Open a netCDF-3 file: its header now, values on demand. */
 export async function openCdf(path: string): Promise<NcGroup> {
   const size = (await stat(path)).size;
@@ -98,11 +143,7 @@ export async function openCdf(path: string): Promise<NcGroup> {
       const n = region.reduce((p, r) => p * (r.stop - r.start), 1);
       const bytes = new Uint8Array(n * es);
       if (n > 0) {
-        let at = 0;
-        for (const [off, len] of byteRuns(v.begin, shape, isRecord, recsize, es, region)) {
-          await readAt(path, bytes, at, len, off);
-          at += len;
-        }
+        await readRuns(path, byteRuns(v.begin, shape, isRecord, recsize, es, region), bytes);
         swapInPlace(bytes, es);
       }
       return new info.ctor(bytes.buffer, 0, n);
