@@ -87,7 +87,9 @@ export class StoreOps {
 
   /** Remove every key under `prefix`. */
   async deletePrefix(prefix: string): Promise<void> {
-    if (this.store instanceof FileSystemStore) return this.store.deletePrefix(prefix);
+    // Stores with their own (a filesystem's recursive removal, S3's parallel deletes) use it.
+    const own = (this.store as { deletePrefix?: (p: string) => Promise<void> }).deletePrefix;
+    if (typeof own === "function") return own.call(this.store, prefix);
     for (const k of await this.list(prefix)) await this.delete(k);
   }
 }

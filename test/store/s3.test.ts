@@ -63,6 +63,9 @@ describe("S3Store on s3rver", () => {
     await st.delete("/v/big");
     await st.delete("/v/big"); // absent is fine
     expect(await st.list("/v/")).toEqual([odd]);
+    await st.set("/vv", enc("kept")); // "/v/" is a directory: "/vv" is not under it
+    await new StoreOps(st).deletePrefix("/v/");
+    expect(await st.list("/")).toEqual(["/vv", "/zarr.json"]);
     expect(() => st.objectKey("rel")).toThrow(/absolute path/);
     expect(() => st.objectKey("/a/../b")).toThrow(/"\.\."/);
   });
@@ -96,7 +99,11 @@ describe("S3Store on s3rver", () => {
     const ds = d1Dataset({ time: 8 });
     await expect(initializeStore(ds, st)).rejects.toThrow(/ignores If-None-Match: \*.*mode "w"/);
     await initializeStore(ds, st, { mode: "w" });
-    expect(await st.list("/.xpartition/")).toContain("/.xpartition/complete.json");
+    const keys = await st.list("/");
+    expect(keys).toContain("/.xpartition/complete.json");
+    await st.set("/stray", enc("x"));
+    await initializeStore(ds, st, { mode: "w" }); // replaces everything
+    expect(await st.list("/")).toEqual(keys);
   });
 
   it("a missing bucket and a refused request name the key, the status and the server's message", async () => {

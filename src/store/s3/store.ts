@@ -230,6 +230,12 @@ export class S3Store implements Store {
     await this.requester.send({ method: "DELETE", url: this.url_(this.objectKey(key)), what: this.what(key), accept: [404] });
   }
 
+  /** Remove every key under `prefix` ("/" = all): one listing, then DELETEs in parallel (bounded by maxConcurrency). */
+  async deletePrefix(prefix: string): Promise<void> {
+    const keys = await this.list(prefix === "/" ? "/" : `${prefix.replace(/\/+$/, "")}/`);
+    await Promise.all(keys.map((k) => this.delete(k)));
+  }
+
   /** Every key under `prefix` ("/" = all), sorted: ListObjectsV2, page by page. */
   async list(prefix = "/"): Promise<string[]> {
     const rel = prefix === "/" ? "" : prefix.replace(/^\//, "");
