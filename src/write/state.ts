@@ -49,8 +49,24 @@ export function newGeneration(): string {
   return randomBytes(12).toString("hex");
 }
 
+let host: string | undefined;
+/**
+ * This host's name; where it cannot be read (Deno without --allow-sys) a name of this process's own, so that
+ * no other process's claim is taken for this host's (only staleAfter then makes a claim stale).
+ */
+function hostName(): string {
+  if (host === undefined) {
+    try {
+      host = os.hostname();
+    } catch {
+      host = `unknown-host-${newGeneration()}`;
+    }
+  }
+  return host;
+}
+
 export function newClaim(schemaFingerprint: string): InitClaim {
-  return { generation: newGeneration(), startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid, schemaFingerprint };
+  return { generation: newGeneration(), startedAt: new Date().toISOString(), host: hostName(), pid: process.pid, schemaFingerprint };
 }
 
 async function readObject(store: Gettable, key: string): Promise<Record<string, unknown> | "invalid" | undefined> {
@@ -138,7 +154,7 @@ export const activeClaims = new Set<string>();
 export function claimStaleness(claim: InitClaim, staleAfterMs: number, now = Date.now()): string | undefined {
   const age = now - Date.parse(claim.startedAt);
   if (!(age <= staleAfterMs)) return `started ${Number.isFinite(age) ? `${Math.round(age / 1000)} s` : "an unknown time"} ago, more than the stale-after of ${staleAfterMs / 1000} s`;
-  if (claim.host !== os.hostname()) return undefined;
+  if (claim.host !== hostName()) return undefined;
   if (claim.pid === process.pid) return activeClaims.has(claim.generation) ? undefined : "its init in this process failed";
   try {
     process.kill(claim.pid, 0);
