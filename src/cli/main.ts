@@ -19,10 +19,14 @@ Run 'xpartition <command> --help' for a command's options.
 
 The array-job workflow:
   xpartition init dataset.mjs store.zarr --ranks 8 --dims time
-  sbatch --array=0-7 job.sh        # job.sh runs: xpartition write dataset.mjs store.zarr
+  sbatch --array=0-7 job.sh        # job.sh runs: xpartition write store.zarr (init recorded the dataset)
   xpartition status store.zarr     # complete ranks, missing ranks, and what to resubmit
   xpartition verify store.zarr     # every chunk decoded and checked against its rank's manifest
   xpartition clean store.zarr      # afterwards: temporary files of killed writes, if any
+
+No code: existing zarr stores as sources (copy, rechunk, select, join):
+  xpartition run in.zarr out.zarr --chunks time=24 --ranks 8 --dims time
+  xpartition init 'day-*.zarr' out.zarr --concat-dim time --ranks 8 --dims time   # then: xpartition write out.zarr
 
 exit status: 0 success, 1 failure, 2 a bad command line; each command's --help lists its own (status: 1 means
 ranks missing; write, run: 143 or 130 when stopped by SIGTERM or SIGINT).
