@@ -28,6 +28,7 @@ export interface NcVar {
   shape: number[];
   /** undefined with `refusal` set: a variable that cannot be read (strings, chars, compounds...). */
   dtype: DType | undefined;
+  /** Why the variable cannot be read, after "<file>: variable <name> " (an error unless it is dropped). */
   refusal?: string;
   attrs: Record<string, unknown>;
   /** The source's chunk shape (netCDF-4 chunked) or undefined (contiguous, netCDF-3). */
@@ -59,11 +60,9 @@ function fillOf(file: string, name: string, dtype: DType, v: unknown): number | 
   throw new SourceError(`${file}: variable ${q(name)}: _FillValue ${String(v)} is not a single number`);
 }
 
-function refusalError(file: string, name: string, what: string): SourceError {
-  return new SourceError(
-    `${file}: variable ${q(name)} ${what}: xpartition reads numeric variables only; ` +
-      `leave it out with dropVariables: [${q(name)}] (--drop ${name} on the command line)`,
-  );
+/** The refusal of a variable whose type cannot be read (NcVar.refusal). */
+export function typeRefusal(name: string, kind: string): string {
+  return `has type ${kind}: xpartition reads numeric variables only; leave it out with dropVariables: [${q(name)}] (--drop ${name} on the command line)`;
 }
 
 /** The Dataset of a group's variables (dimension coordinates read now, as xarray loads its indexes). */
@@ -74,7 +73,7 @@ export async function buildDataset(g: NcGroup, options: OpenNetCDFOptions): Prom
     if (!names.has(d)) throw new SourceError(`${g.path}: dropVariables names ${q(d)}, which the file does not have (it has ${[...names].join(", ") || "no variables"})`);
   }
   const vars = g.vars.filter((v) => !drop.has(v.name));
-  for (const v of vars) if (v.refusal !== undefined) throw refusalError(g.path, v.name, v.refusal);
+  for (const v of vars) if (v.refusal !== undefined) throw new SourceError(`${g.path}: variable ${q(v.name)} ${v.refusal}`);
 
   const coordNames = new Set<string>();
   const groupAttrs = { ...g.attrs };

@@ -6,7 +6,7 @@ import type { TypedArray } from "../../kernels/arena.js";
 import { dtypeInfo, type DType } from "../../model/dtypes.js";
 import type { IndexRange } from "../../model/region.js";
 import { SourceError } from "../errors.js";
-import type { NcGroup, NcVar } from "./build.js";
+import { typeRefusal, type NcGroup, type NcVar } from "./build.js";
 import { NeedMore, parseCdfHeader, swapInPlace, TYPE_NAMES, TYPE_SIZES, type CdfHeader } from "./cdf-header.js";
 import { readAt } from "./handles.js";
 
@@ -136,7 +136,7 @@ export async function openCdf(path: string): Promise<NcGroup> {
     }
     const base = { name: v.name, dims, shape, attrs: v.attrs, chunks: undefined };
     if (!dtype) {
-      return { ...base, dtype: undefined, refusal: `has type ${TYPE_NAMES[v.type]} (text)`, read: () => Promise.reject(new Error("unreadable")) };
+      return { ...base, dtype: undefined, refusal: typeRefusal(v.name, `${TYPE_NAMES[v.type]} (text)`), read: () => Promise.reject(new Error("unreadable")) };
     }
     const info = dtypeInfo(dtype);
     const read = async (region: readonly IndexRange[]): Promise<TypedArray> => {

@@ -8,7 +8,7 @@ import { cStrides, placeArray } from "../../kernels/place.js";
 import { dtypeInfo, type DType } from "../../model/dtypes.js";
 import type { IndexRange } from "../../model/region.js";
 import { SourceError } from "../errors.js";
-import type { NcGroup, NcVar } from "./build.js";
+import { typeRefusal, type NcGroup, type NcVar } from "./build.js";
 import { HandlePool } from "./handles.js";
 
 type H5 = typeof import("h5wasm/node").default;
@@ -104,30 +104,35 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
       if (isScale && names.includes("NAME") && String(ds.attrs.NAME!.value).startsWith(DIM_ONLY)) continue;
       const name = key.startsWith(NON_COORD) ? key.slice(NON_COORD.length) : key;
       const meta = ds.metadata;
-      // Checked first: HDF5 would fail only at the first read (or, without the throwing handler, return garbage).
-      for (const flt of ds.filters) {
-        if (!FILTERS.has(flt.id)) {
-          throw new SourceError(`${where}: variable ${q(name)} is compressed with HDF5 filter ${flt.id}${flt.name ? ` (${flt.name})` : ""}, which h5wasm cannot decode (it decodes deflate, shuffle, fletcher32, szip, scaleoffset); leave it out with dropVariables: [${q(name)}], or convert the file (nccopy -F none)`);
-        }
-      }
       const shape = (meta.shape ?? []).map(Number);
+      const unreadable = (refusal: string, dims: string[] = shape.map((_, i) => `dim_${i}`)): void => {
+        vars.push({ name, dims, shape, attrs: {}, chunks: undefined, dtype: undefined, refusal, read: () => Promise.reject(new Error(refusal)) });
+      };
+      // Checked at open: HDF5 would fail only at the first read (or, without the throwing handler, return garbage).
+      const flt = ds.filters.find((x) => !FILTERS.has(x.id));
+      if (flt) {
+        unreadable(`is compressed with HDF5 filter ${flt.id}${flt.name ? ` (${flt.name})` : ""}, which h5wasm cannot decode (it decodes deflate, shuffle, fletcher32, szip, scaleoffset): leave it out with dropVariables: [${q(name)}] (--drop ${name}), or convert the file (nccopy -F none)`);
+        continue;
+      }
       let dims: string[];
       if (isScale && shape.length === 1) dims = [name];
       else {
-        dims = shape.map((_, axis) => {
-          const scales = M.get_attached_scales(f.file_id, dsPath, axis);
-          if (!scales.length) throw new SourceError(`${where}: variable ${q(name)}: axis ${axis} has no dimension scale (not a netCDF-4 variable: netCDF-C would invent phony_dim names)`);
-          return baseName(scales[0]!);
-        });
+        const scales = shape.map((_, axis) => M.get_attached_scales(f.file_id, dsPath, axis));
+        const axis = scales.findIndex((x) => !x.length);
+        if (axis >= 0) {
+          unreadable(`has no dimension scale on axis ${axis}: not a netCDF-4 variable (netCDF-C would invent phony_dim names); leave it out with dropVariables: [${q(name)}] (--drop ${name})`);
+          continue;
+        }
+        dims = scales.map((x) => baseName(x[0]!));
       }
-      const vattrs = attrsOf(`${where} variable ${q(name)}`, ds as never);
       const dtype = dtypeOf(meta);
-      const base = { name, dims, shape, attrs: vattrs, chunks: meta.chunks ? meta.chunks.map(Number) : undefined };
       if (!dtype) {
         const kind = meta.type === 3 ? (meta.vlen ? "string (NC_STRING)" : "char (NC_CHAR)") : (H5T[meta.type] ?? `class ${meta.type}`);
-        vars.push({ ...base, dtype: undefined, refusal: `has type ${kind}`, read: () => Promise.reject(new Error("unreadable")) });
+        unreadable(typeRefusal(name, kind), dims);
         continue;
       }
+      const vattrs = attrsOf(`${where} variable ${q(name)}`, ds as never);
+      const base = { name, dims, shape, attrs: vattrs, chunks: meta.chunks ? meta.chunks.map(Number) : undefined };
       vars.push({ ...base, dtype, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
     }
     return { path, format: where, attrs, vars };
