@@ -4,6 +4,10 @@
 // test/exports.test.ts holds this list to at most 45 run-time names of the API's first form (issue 10) and
 // under 60 in all, counting what the sources, verify, object-store and mapper work add.
 
+// ds.partition.* / da.partition.* (initializeStore, write, map): methods added to the accessors by these modules.
+import "./write/accessors.js";
+import "./mapper/index.js";
+
 // The lazy model.
 export { Dataset, type DatasetInit } from "./model/dataset.js";
 export { DataArray, type Encoding, type VariableSpec, type DataArrayInit } from "./model/dataarray.js";
@@ -26,6 +30,8 @@ export { writerRegions } from "./write/regions.js";
 // Writing a store.
 export { initializeStore, type InitializeOptions } from "./write/initialize.js";
 export { writePartition, type WriteOptions, type PartitionOptions, type CompletionRecord } from "./write/write.js";
+export { writeRegion, type RegionWriteOptions } from "./write/region.js";
+export { PartitionMapper, type MapFunction, type MapperOptions } from "./mapper/index.js";
 export type { VariableEncoding } from "./write/encoding.js";
 export { writeAll, type WriteAllOptions, type WriteAllResult, type WriteAllProgress } from "./run/pool.js";
 export { storeStatus, type StoreStatus } from "./run/status.js";
@@ -38,6 +44,7 @@ export { rankFromEnv, type DetectedRank } from "./run/rank.js";
 // Sources: existing data opened as lazy Datasets.
 export { openZarr, type OpenZarrOptions, type ZarrSourceLike } from "./sources/index.js";
 export { concat } from "./model/concat.js";
+export { zerosLike, type OverrideChunks } from "./model/zeros.js";
 
 // Stores and codecs.
 export { FileSystemStore, type Store, type StoreLike, type FileSystemStoreOptions } from "./store/index.js";
