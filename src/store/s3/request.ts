@@ -11,7 +11,7 @@ import { CredentialCache, xmlText, type S3Credentials } from "./credentials.js";
 export interface RequestPolicy {
   /** Requests in flight at once (per store). */
   maxConcurrency: number;
-  /** One attempt's limit, headers and body (ms). */
+  /** One attempt's limit, headers and body (ms), plus 1 ms per KB of request body. */
   timeoutMs: number;
   /** Attempts after the first. */
   retries: number;
@@ -133,7 +133,9 @@ export class S3Requester {
   private async once(req: S3Request): Promise<Omit<S3Response, "attempts">> {
     this.attempts++;
     const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), this.policy.timeoutMs);
+    // A large body gets 1 s more per MB sent (a slow link must not time every attempt out).
+    const limit = this.policy.timeoutMs + Math.ceil((req.body?.byteLength ?? 0) / 1000);
+    const timer = setTimeout(() => ctl.abort(), limit);
     try {
       let signed: Request;
       try {
@@ -145,13 +147,13 @@ export class S3Requester {
       try {
         res = await fetch(signed, { signal: ctl.signal });
       } catch (e) {
-        throw new Retryable(ctl.signal.aborted ? `timed out after ${this.policy.timeoutMs} ms` : `connection failed (${causeOf(e)})`);
+        throw new Retryable(ctl.signal.aborted ? `timed out after ${limit} ms` : `connection failed (${causeOf(e)})`);
       }
       let body: Uint8Array;
       try {
         body = new Uint8Array(await res.arrayBuffer());
       } catch (e) {
-        throw new Retryable(ctl.signal.aborted ? `timed out after ${this.policy.timeoutMs} ms reading the answer` : `the answer was cut short (${causeOf(e)})`);
+        throw new Retryable(ctl.signal.aborted ? `timed out after ${limit} ms reading the answer` : `the answer was cut short (${causeOf(e)})`);
       }
       const len = res.headers.get("content-length");
       if (req.method !== "HEAD" && len !== null && Number(len) !== body.length && !res.headers.get("content-encoding")) {

@@ -29,7 +29,7 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean;
   /** Requests in flight per store (default 32). */
   maxConcurrency?: number;
-  /** Per attempt (default 60 000 ms). */
+  /** Per attempt (default 60 000 ms; plus 1 s per MB of body sent). */
   timeoutMs?: number;
   /** Retries after the first attempt (default 6). */
   retries?: number;
