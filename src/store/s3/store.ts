@@ -216,7 +216,8 @@ export class S3Store implements Store {
       const url = this.url_(this.objectKey(probe)), what = this.what(probe), body = new Uint8Array(0);
       await this.requester.send({ method: "PUT", url, what, body, headers: { "content-md5": md5(body) } });
       try {
-        const r = await this.requester.send({ method: "PUT", url, what, body, headers: { "content-md5": md5(body), "if-none-match": "*" }, accept: [412] });
+        // 412: honoured. 200 (overwritten) or 501 NotImplemented (the header refused): not.
+        const r = await this.requester.send({ method: "PUT", url, what, body, headers: { "content-md5": md5(body), "if-none-match": "*" }, accept: [412, 501] });
         return r.status === 412;
       } finally {
         await this.delete(probe).catch(() => {});
