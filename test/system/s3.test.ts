@@ -102,18 +102,15 @@ describe("S3 stores and independent implementations", () => {
     expect(theirs).toEqual(ours);
   });
 
-  it("writeAll into s3:// (worker threads reopen it): boto3 lists and fetches every key, equal to a filesystem store's", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, creds, { AWS_ENDPOINT_URL_S3: s3.endpoint });
-    try {
-      // dist's writeAll: the dataset module builds D1 with dist's classes (its worker threads import dist too).
-      const { writeAll } = (await import(join(root, "dist/index.js"))) as typeof import("../../src/index.js");
-      const common = { dataset: join(dir, "d1.mjs"), ranks: 4, dims: ["tile"], workers: 2, init: "w" as const };
-      await writeAll({ ...common, store: "s3://bkt/d1.zarr" });
-      await writeAll({ ...common, store: join(dir, "d1-fs.zarr") });
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    }
+  it("writeAll into an S3Store (worker threads rebuild it, static keys included): boto3 lists and fetches every key, equal to a filesystem store's", async () => {
+    // dist's writeAll and S3Store: the dataset module builds D1 with dist's classes (its worker threads import dist too).
+    const { writeAll } = (await import(join(root, "dist/index.js"))) as typeof import("../../src/index.js");
+    const dist = (await import(join(root, "dist/store/s3/index.js"))) as typeof import("../../src/store/s3/index.js");
+    const store = new dist.S3Store({ bucket: "bkt", prefix: "d1.zarr", endpoint: s3.endpoint, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, env: {} });
+    const common = { dataset: join(dir, "d1.mjs"), ranks: 4, dims: ["tile"], workers: 2, init: "w" as const };
+    const res = await writeAll({ ...common, store });
+    expect(res.written).toEqual([0, 1, 2, 3]);
+    await writeAll({ ...common, store: join(dir, "d1-fs.zarr") });
     const py = String.raw`
 import sys, json, boto3
 from botocore.config import Config
