@@ -20,8 +20,8 @@ export interface ProxyOptions {
   delayMs?: number;
   /** Object keys (path after the bucket) answered 403 AccessDenied on every request. */
   permanent?: (objectKey: string, method: string, search: string) => boolean;
-  /** Faults for the next requests, one each, in order (before the random ones). */
-  next?: Fault[];
+  /** Faults for the next requests, one each, in order (null: none), before the random ones. */
+  next?: (Fault | null)[];
   /** Session tokens refused as expired (400 ExpiredToken, which a client must not retry). */
   tokenExpired?: (token: string) => boolean;
   /** Called with each request's headers (for tests to see what was signed). */
@@ -89,7 +89,7 @@ export async function startS3Proxy(upstream: string, options: ProxyOptions = {})
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     if (objectKey && options.permanent?.(objectKey, method, url.search)) return xmlError(res, 403, "AccessDenied", `Access Denied (injected for ${objectKey})`);
 
-    let fault: Fault | undefined = options.next?.shift();
+    let fault: Fault | undefined = options.next?.shift() ?? undefined;
     if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
     else if (options.faultRate && random() < options.faultRate) {
       const kinds = options.faults ?? ALL_FAULTS;
