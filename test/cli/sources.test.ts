@@ -131,6 +131,12 @@ describe("SOURCE arguments", () => {
     expect(existsSync(join(dir, "o1.zarr"))).toBe(false);
   });
 
+  it("--concat-dim refuses sources that encode a variable differently (values pass through encoded), naming it", async () => {
+    await source(join(dir, "d.zarr"), T, "degC");
+    await fails(["init", "a.zarr", "d.zarr", "o2.zarr", "--concat-dim", "time", "--ranks", "2", "--dims", "time"], /concat along "time": variable "temp" of .*d\.zarr has units "degC", but .*a\.zarr has "K"/);
+    expect(existsSync(join(dir, "o2.zarr"))).toBe(false);
+  });
+
   it("--isel with an integer drops the dim; --drop and --encoding; plan names the sources' dims", async () => {
     const enc = join(dir, "enc.json");
     writeFileSync(enc, JSON.stringify({ temp: { compressor: null } }));
