@@ -142,7 +142,8 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
     dims("isel", Object.keys(o.isel));
     ds = ds.isel(o.isel as Record<string, Indexer>);
   }
-  if (o.isel) ds = regularChunks(ds, Object.keys(o.chunks ?? {}));
+  // Joined or sliced sources can leave partial chunks inside the grid (zarr needs a regular one).
+  if (o.isel || opened.length > 1) ds = regularChunks(ds, Object.keys(o.chunks ?? {}));
   if (o.chunks) {
     dims("chunks", Object.keys(o.chunks));
     ds = ds.chunk(o.chunks, { onWarning: warn });
@@ -330,7 +331,8 @@ function rebase(values: ArrayLike<number | bigint>, to: string, from: string, ca
 }
 
 /**
- * After isel, chunks along a sliced dim start with a partial chunk ([1, 3, 3, ..]), which zarr cannot store:
+ * After isel, chunks along a sliced dim start with a partial chunk ([1, 3, 3, ..]); after concat, a source
+ * whose length is not a multiple of its chunks leaves one inside ([3, 3, 1, 3, 3, 1]). zarr cannot store either:
  * each such variable is rechunked to its source's chunk length along that dim (unless --chunks sets it).
  */
 function regularChunks(ds: Dataset, given: string[]): Dataset {

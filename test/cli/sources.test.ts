@@ -131,6 +131,15 @@ describe("SOURCE arguments", () => {
     expect(existsSync(join(dir, "o1.zarr"))).toBe(false);
   });
 
+  it("--concat-dim of sources whose length is not a multiple of their chunks (temp: 7 steps in chunks of 2) gives a regular grid", async () => {
+    let r = await xp(["init", "a.zarr", "b.zarr", "reg.zarr", "--concat-dim", "time", "--ranks", "2", "--dims", "time"]);
+    expect(r.code, r.err).toBe(0);
+    for (const rank of ["0", "1"]) expect((r = await xp(["write", "reg.zarr", "--rank", rank])).code, r.err).toBe(0);
+    const t = await read(join(dir, "reg.zarr"), "temp");
+    expect(t.chunks).toEqual([2, 4]);
+    expect(Array.from(t.data)).toEqual(Array.from({ length: 2 * T * X }, (_, i) => i * 0.5));
+  });
+
   it("--concat-dim refuses sources that encode a variable differently (values pass through encoded), naming it", async () => {
     await source(join(dir, "d.zarr"), T, "degC");
     await fails(["init", "a.zarr", "d.zarr", "o2.zarr", "--concat-dim", "time", "--ranks", "2", "--dims", "time"], /concat along "time": variable "temp" of .*d\.zarr has units "degC", but .*a\.zarr has "K"/);
