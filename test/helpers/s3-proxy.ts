@@ -3,7 +3,8 @@
 // correctly, and emulates ListMultipartUploads / AbortMultipartUpload for the uploads it has seen. For a
 // seeded fraction of requests it injects a fault: 503 SlowDown, 500, a reset before or after forwarding, a
 // delay past the client's timeout (then dropped), a response cut short, or a flipped request body byte (which
-// its Content-MD5 check then refuses). `permanent` answers 403 to every request for keys it matches.
+// its Content-MD5 check then refuses). `permanent` answers 403 to every request for keys it matches;
+// `latencyMs` and `bytesPerSecond` make a cloud-like link.
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,6 +29,8 @@ export interface ProxyOptions {
   onRequest?: (method: string, url: string, headers: IncomingMessage["headers"]) => void;
   /** Added latency per request (ms). */
   latencyMs?: number;
+  /** A bandwidth cap per connection (bytes/s), applied to request and response bodies. */
+  bytesPerSecond?: number;
 }
 
 export interface S3Proxy {
@@ -86,7 +89,9 @@ export async function startS3Proxy(upstream: string, options: ProxyOptions = {})
     options.onRequest?.(method, req.url!, req.headers);
     const token = req.headers["x-amz-security-token"];
     if (typeof token === "string" && options.tokenExpired?.(token)) return xmlError(res, 400, "ExpiredToken", "The provided token has expired.");
+    const cap = (n: number) => (options.bytesPerSecond ? new Promise((r) => setTimeout(r, (n / options.bytesPerSecond!) * 1000)) : undefined);
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+    await cap(body.length);
     if (objectKey && options.permanent?.(objectKey, method, url.search)) return xmlError(res, 403, "AccessDenied", `Access Denied (injected for ${objectKey})`);
 
     let fault: Fault | undefined = options.next?.shift() ?? undefined;
@@ -171,6 +176,7 @@ export async function startS3Proxy(upstream: string, options: ProxyOptions = {})
       res.write(out.body.subarray(0, out.body.length >> 1));
       return setTimeout(() => req.socket.destroy(), 5);
     }
+    await cap(out.body.length);
     res.writeHead(out.status, { ...h, "content-length": String(out.body.length) });
     res.end(out.body);
   };
