@@ -277,5 +277,18 @@ describe("openMfDataset (hand-built netCDF-3 files)", () => {
     utimesSync(records[4]!.path, new Date(), new Date(Date.now() + 5000));
     await expect(ds.get("rec")!.data.compute!([{ start: 8, stop: 10 }, { start: 0, stop: 3 }])).rejects.toThrow(`${records[4]!.path}: changed since init`);
   });
+
+  it("files whose lengths leave partial chunks inside the join are rechunked to the first file's chunk length", async () => {
+    const sized = (i: number, n: number): Spec => {
+      const s = base(1, n);
+      s.vars = s.vars.map((v) => v.name === "time" ? { ...v, data: range(n, (k) => 10 * i + k) } : v.name === "rec" ? { ...v, data: range(3 * n, (k) => 100 * i + k) } : v);
+      return s;
+    };
+    const paths = [file("len_a.nc", sized(0, 3)), file("len_b.nc", sized(1, 2)), file("len_c.nc", sized(2, 3))];
+    const ds = await openMfDataset(paths, { concatDim: "time" });
+    expect((ds.get("rec")!.data as { chunks: number[][] }).chunks[0]).toEqual([3, 3, 2]);
+    expect(Array.from(await ds.get("time")!.data.compute!([{ start: 0, stop: 8 }]))).toEqual([0, 1, 2, 10, 11, 20, 21, 22]);
+    expect(Array.from(await ds.get("rec")!.data.compute!([{ start: 3, stop: 6 }, { start: 0, stop: 1 }]))).toEqual([100, 103, 200]);
+  });
 });
 

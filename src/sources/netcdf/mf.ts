@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { concat } from "../../model/concat.js";
 import { DataArray } from "../../model/dataarray.js";
-import { lazy, type LazyArray } from "../../model/lazy.js";
+import { LazyArray, lazy } from "../../model/lazy.js";
 import { Dataset } from "../../model/dataset.js";
 import { globPaths, hasGlob } from "../detect.js";
 import { SourceError } from "../errors.js";
@@ -88,10 +88,21 @@ function join(dss: readonly Dataset[], dim: string): Dataset {
   const joined = dss.length === 1 ? first : concat(dss.map(along), dim);
   const coords: Record<string, DataArray> = {}, dataVars: Record<string, DataArray> = {};
   for (const k of Object.keys(first.variables)) {
-    const v = first.get(k)!.dims.includes(dim) ? joined.get(k)! : first.get(k)!;
+    const v = first.get(k)!.dims.includes(dim) ? regular(joined.get(k)!, dim) : first.get(k)!;
     (first.coords[k] ? coords : dataVars)[k] = v;
   }
   return new Dataset({ coords, dataVars, attrs: first.attrs });
+}
+
+/**
+ * A joined variable whose chunks along `dim` are not regular (files whose length is not a multiple of their
+ * chunks leave partial chunks inside: [3, 2, 3, 2]), which zarr cannot store, rechunked to its first chunk length.
+ */
+function regular(v: DataArray, dim: string): DataArray {
+  if (!(v.data instanceof LazyArray)) return v;
+  const c = v.data.chunks[v.dims.indexOf(dim)]!;
+  if (c.every((x, i) => i === c.length - 1 ? x <= c[0]! : x === c[0])) return v;
+  return v.chunk({ [dim]: c[0]! });
 }
 
 /** What `init` records per file, so that ranks can build the dataset without opening every file. */
