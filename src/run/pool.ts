@@ -13,6 +13,7 @@ import { describeStore, resolveStore as resolveStoreArg, storeOptions, StoreErro
 import type { WorkerData, ChunkProgress } from "./worker.js";
 import { mapperDefaults } from "../mapper/run.js";
 import { openSource, sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
+import { sourceFormat } from "../sources/detect.js";
 
 /** Options of initializeStore (the rest of the options go to each rank's write). */
 const INIT_OPTIONS = ["zarrFormat", "consolidated", "encoding", "staleAfter", "innerChunks"] as const;
@@ -148,7 +149,11 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const src = source?.kind === "sources" && rest.zarrFormat !== undefined && source.options?.zarrFormat === undefined
     ? { ...source, options: { ...source.options, zarrFormat: rest.zarrFormat as 2 | 3 } }
     : source;
-  const spec: SourceSpec = src ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
+  // Each source's metadata fingerprint is recorded, so that a later write refuses a source changed since.
+  const withPrints = src?.kind === "sources" && src.sources.some((x) => x.fingerprint === undefined)
+    ? { ...src, sources: await Promise.all(src.sources.map(async (x) => ({ ...x, fingerprint: x.fingerprint ?? (await sourceFormat(x.format).fingerprint(x.location)) }))) }
+    : src;
+  const spec: SourceSpec = withPrints ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
 
   // Build the dataset here too: bad modules or sources fail before any thread starts, and init needs it.
   const ds = spec.kind === "module"

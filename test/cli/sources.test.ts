@@ -165,6 +165,23 @@ describe("SOURCE arguments", () => {
     expect(r.err).toMatch(/"tim"/);
   });
 
+  it("writeAll({ source }): each worker thread rebuilds the dataset from the spec; the store records it", async () => {
+    // The pool's workers run dist/ (built), so the library is taken from there too.
+    const { writeAll } = await import("xpartition");
+    const source = { kind: "sources" as const, sources: [{ location: join(dir, "a.zarr"), format: "zarr" }], options: { chunks: { time: 3 } } };
+    const res = await writeAll({ source, store: join(dir, "pool.zarr"), ranks: 3, dims: ["time"], workers: 2 });
+    expect(res.written).toEqual([0, 1, 2]);
+    const plan = JSON.parse(readFileSync(join(dir, "pool.zarr", ".xpartition", "plan.json"), "utf8"));
+    // The spec as given, with each source's metadata fingerprint added.
+    expect(plan.source).toEqual({ ...source, sources: [{ ...source.sources[0], fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) }] });
+    const t = await read(join(dir, "pool.zarr"), "temp");
+    expect(t.chunks).toEqual([3, 4]);
+    expect(Array.from(t.data)).toEqual(Array.from({ length: T * X }, (_, i) => i * 0.5));
+    // resume with another spec: refused naming what differs.
+    await expect(writeAll({ source: { ...source, options: { chunks: { time: 4 } } }, store: join(dir, "pool.zarr"), ranks: 3, dims: ["time"], resume: true }))
+      .rejects.toThrow(/initialised from another source: --chunks time=4 differs from the recorded time=3/);
+  });
+
   it("openSource rebuilds a spec; a module spec loads the module", async () => {
     const ds = await openSource({ kind: "sources", sources: [{ location: join(dir, "a.zarr"), format: "zarr" }], options: { isel: { time: { start: 2 } } } });
     expect(ds.sizes).toEqual({ time: T - 2, x: X });
