@@ -43,11 +43,14 @@ export { rankFromEnv, type DetectedRank } from "./run/rank.js";
 
 // Sources: existing data opened as lazy Datasets.
 export { openZarr, type OpenZarrOptions, type ZarrSourceLike } from "./sources/index.js";
+export { openNetCDF, openMfDataset, type OpenNetCDFOptions, type OpenMfDatasetOptions } from "./sources/netcdf/index.js";
+export { openSource, type SourceSpec, type SourceOptions, type OpenSourceOptions } from "./sources/source-spec.js";
 export { concat } from "./model/concat.js";
 export { zerosLike, type OverrideChunks } from "./model/zeros.js";
 
 // Stores and codecs.
 export { FileSystemStore, type Store, type StoreLike, type FileSystemStoreOptions } from "./store/index.js";
+export { S3Store, S3Error, type S3StoreOptions, type S3Credentials, type CredentialProvider } from "./store/s3/index.js";
 export { codec, type Codec, type CodecConfig } from "./codecs/index.js";
 export type { ZarrFormat, FillValue } from "./zarr/index.js";
 
@@ -60,7 +63,7 @@ export { CfTimeError, FillValueError, JsonError, AttributeError } from "./zarr/i
 export { SourceError } from "./sources/index.js";
 export { StoreError } from "./store/index.js";
 export { WriteSpecError, StoreStateError, SchemaMismatchError, PartitionWriteError } from "./write/errors.js";
-export { IncompleteInitError, GenerationChangedError } from "./write/state.js";
+export { IncompleteInitError } from "./write/state.js"; // GenerationChangedError is tagged by its name
 export { VerifyError } from "./verify/verify.js";
 export { WriteAllError } from "./run/pool.js";
 export { RankEnvError } from "./run/rank.js";
