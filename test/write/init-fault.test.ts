@@ -121,12 +121,6 @@ describe("init fault injection", () => {
   }, 120_000);
 
   it("two xpartition init of different datasets at once, 20 times: exactly one succeeds, and the store is the winner's", async () => {
-    const refs: Record<string, Map<string, string>> = {};
-    for (const v of ["A", "B"]) {
-      const dir = join(root, `init-${v}.zarr`);
-      await initializeStore(initDataset(v, RACE_LEVELS), dir, { zarrFormat: 2, plan });
-      refs[v] = snapshotStore(dir).keys;
-    }
     const wins: Record<string, number> = { A: 0, B: 0 };
     const run = (dir: string, v: string) => new Promise<{ v: string; code: number; err: string }>((res) => {
       const p = spawn(process.execPath, [cli, "init", fixture, dir, "--export", v, "--ranks", "2", "--dims", "time", "--zarr-format", "2"], { cwd: root, env: { ...process.env, XP_INIT_LEVELS: String(RACE_LEVELS) } });
@@ -134,6 +128,13 @@ describe("init fault injection", () => {
       p.stderr.on("data", (d) => (err += d));
       p.on("close", (code) => res({ v, code: code ?? -1, err }));
     });
+    // The references: each dataset initialised alone by the same command (plan.json records its source).
+    const refs: Record<string, Map<string, string>> = {};
+    for (const v of ["A", "B"]) {
+      const dir = join(root, `init-${v}.zarr`);
+      expect((await run(dir, v)).code).toBe(0);
+      refs[v] = snapshotStore(dir).keys;
+    }
     for (let i = 0; i < 20; i++) {
       const dir = join(root, `race${i}.zarr`);
       const results = await Promise.all([run(dir, i % 2 ? "A" : "B"), run(dir, i % 2 ? "B" : "A")]);
