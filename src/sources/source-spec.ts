@@ -15,6 +15,7 @@ import { detectSource, expandSources, sourceFormat } from "./detect.js";
 import { SourceError } from "./errors.js";
 // netCDF registers itself as a source format (after detect.js: importing it from there would be a cycle).
 import "./netcdf/register.js";
+import { mfRecords, openMfRecords, type MfFileRecord } from "./netcdf/mf.js";
 
 /** The operations applied to data sources, in this order: drop, vars, concat, isel, chunks, rename. */
 export interface SourceOptions {
@@ -45,7 +46,11 @@ export interface ModuleSourceSpec {
 
 export interface DataSourceSpec {
   kind: "sources";
-  sources: { location: string; format: string; fingerprint?: string }[];
+  /**
+   * netCDF files joined along concatDim also carry size, mtimeMs and length (along concatDim): a rank then
+   * opens only the files its regions overlap (openMfRecords).
+   */
+  sources: { location: string; format: string; fingerprint?: string; size?: number; mtimeMs?: number; length?: number }[];
   options: SourceOptions;
 }
 
@@ -81,11 +86,23 @@ export async function sourceSpec(args: readonly string[], options: SourceOptions
   if (detected.length > 1 && !opts.concatDim) {
     throw new SourceError(`${detected.length} sources (${detected.slice(0, 3).map((d) => d.given).join(", ")}${detected.length > 3 ? ", ..." : ""}) need --concat-dim DIM to join them`);
   }
+  const normalised = normaliseOptions(opts);
+  if (fingerprints && opts.concatDim && detected.length > 1 && detected.every((d) => d.kind === "data" && d.format.name === "netcdf")) {
+    const records = await mfRecords(detected.map((d) => (d as { location: string }).location), { concatDim: opts.concatDim, ...(opts.drop ? { dropVariables: opts.drop } : {}) })
+      .catch((e: unknown) => {
+        // Files encoding a variable differently are joined the general way (time units re-encoded if they can be).
+        if ((e as { encodingDiffers?: boolean }).encodingDiffers) return undefined;
+        throw e;
+      });
+    if (records) {
+      return { kind: "sources", sources: records.map((r) => ({ location: r.path, format: "netcdf", fingerprint: r.fingerprint, size: r.size, mtimeMs: r.mtimeMs, length: r.length })), options: normalised };
+    }
+  }
   const sources = await Promise.all(detected.map(async (d) => {
     const { location, format } = d as { location: string; format: { name: string; fingerprint(l: string): Promise<string> } };
     return { location, format: format.name, ...(fingerprints ? { fingerprint: await format.fingerprint(location) } : {}) };
   }));
-  return { kind: "sources", sources, options: normaliseOptions(opts) };
+  return { kind: "sources", sources, options: normalised };
 }
 
 /** Options without undefined or empty entries, so that equal options compare equal. */
@@ -113,7 +130,8 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
   const o = spec.options ?? {};
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   if (spec.sources.length > 1 && !o.concatDim) throw new SourceError(`${spec.sources.length} sources need concatDim (--concat-dim) to join them`);
-  const opened = await Promise.all(spec.sources.map(async (s) => {
+  const records = fileRecords(spec);
+  const opened = records ? [] : await Promise.all(spec.sources.map(async (s) => {
     const format = sourceFormat(s.format);
     if (options.checkFingerprints !== false && s.fingerprint !== undefined) {
       const now = await format.fingerprint(s.location);
@@ -129,11 +147,13 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
     if (o.vars) ds = ds.select(o.vars);
     return ds;
   }));
-  let ds = opened.length > 1 ? concat(await alignEncodings(opened, spec.sources.map((x) => x.location), o.concatDim!), o.concatDim!) : opened[0]!;
+  let ds = records
+    ? await openMfRecords(records, { concatDim: o.concatDim!, ...(o.drop ? { dropVariables: o.drop } : {}) })
+    : opened.length > 1 ? concat(await alignEncodings(opened, spec.sources.map((x) => x.location), o.concatDim!), o.concatDim!) : opened[0]!;
   const dims = (what: keyof SourceOptions, keys: string[]) => {
     for (const d of keys) {
       if (!Object.prototype.hasOwnProperty.call(ds.sizes, d)) {
-        throw new SourceError(`${OPTION_NAMES[what]} names dimension ${q(d)}, which the source${opened.length > 1 ? "s do" : " does"} not have (dimensions: ${Object.keys(ds.sizes).join(", ") || "none"})`);
+        throw new SourceError(`${OPTION_NAMES[what]} names dimension ${q(d)}, which the source${opened.length > 1 || records ? "s do" : " does"} not have (dimensions: ${Object.keys(ds.sizes).join(", ") || "none"})`);
       }
     }
   };
@@ -143,7 +163,8 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
     ds = ds.isel(o.isel as Record<string, Indexer>);
   }
   // Joined or sliced sources can leave partial chunks inside the grid (zarr needs a regular one).
-  if (o.isel || opened.length > 1) ds = regularChunks(ds, Object.keys(o.chunks ?? {}));
+  if (records && o.vars) ds = ds.select(o.vars);
+  if (o.isel || opened.length > 1 || records) ds = regularChunks(ds, Object.keys(o.chunks ?? {}));
   if (o.chunks) {
     dims("chunks", Object.keys(o.chunks));
     ds = ds.chunk(o.chunks, { onWarning: warn });
@@ -151,6 +172,16 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
   if (o.rename) ds = ds.rename(o.rename);
   if (o.zarrFormat) ds = adaptEncodings(ds, o.zarrFormat, warn);
   return ds;
+}
+
+/**
+ * The per-file records of netCDF files joined along concatDim (init records them), when every source has one:
+ * each file is then opened only when a region needs it, checked against its size, mtime and metadata.
+ */
+function fileRecords(spec: DataSourceSpec): MfFileRecord[] | undefined {
+  if (spec.sources.length < 2 || !spec.options?.concatDim) return undefined;
+  const ok = spec.sources.every((s) => s.format === "netcdf" && typeof s.fingerprint === "string" && typeof s.size === "number" && typeof s.mtimeMs === "number" && typeof s.length === "number");
+  return ok ? spec.sources.map((s) => ({ path: s.location, size: s.size!, mtimeMs: s.mtimeMs!, length: s.length!, fingerprint: s.fingerprint! })) : undefined;
 }
 
 /** Canonical JSON (object keys sorted) for comparing recorded and given values. */

@@ -138,10 +138,38 @@ export async function mfRecords(paths: string | readonly string[], options: Open
     if (!first) {
       first = ds;
       if (!(options.concatDim in ds.sizes)) throw new SourceError(`${path}: has no dimension ${q(options.concatDim)} to join the files along`);
-    } else checkFile(first, files[0]!, ds, path, options.concatDim);
+    } else {
+      checkFile(first, files[0]!, ds, path, options.concatDim);
+      checkEncoding(first, files[0]!, ds, path, options.concatDim);
+    }
     out.push({ path, ...st, length: ds.sizes[options.concatDim]!, fingerprint: fingerprintOf(g) });
   }
   return out;
+}
+
+/** Attributes that decide how stored values decode (records mode passes the first file's through). */
+const DECODING_ATTRS = ["scale_factor", "add_offset", "_FillValue", "missing_value", "calendar", "units"];
+
+/**
+ * Records mode takes every joined variable's attributes from the first file without reading the others, so
+ * their decoding attributes must agree: else a SourceError naming the file, variable and attribute, marked
+ * `encodingDiffers` (openSource then joins the files the general way, re-encoding time units if it can).
+ */
+function checkEncoding(first: Dataset, firstFile: string, ds: Dataset, file: string, dim: string): void {
+  for (const [k, v] of Object.entries(ds.variables)) {
+    const a = first.get(k);
+    if (!a || !v.dims.includes(dim)) continue;
+    for (const key of DECODING_ATTRS) {
+      if (JSON.stringify(a.attrs[key]) !== JSON.stringify(v.attrs[key])) {
+        throw Object.assign(new SourceError(`${file}: variable ${q(k)} has ${key} ${q(v.attrs[key]) ?? "(none)"}, but the first file (${firstFile}) has ${q(a.attrs[key]) ?? "(none)"}: values pass through encoded, so the files must encode them alike`), { encodingDiffers: true });
+      }
+    }
+  }
+}
+
+/** Files this thread opened in records mode (a rank's open-file count: figures and tests). */
+export function mfOpenedFiles(): number {
+  return opened.size;
 }
 
 /** Opened files of records mode, per thread (metadata only; descriptors live in the handle LRUs). */
