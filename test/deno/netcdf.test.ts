@@ -1,5 +1,6 @@
 // Deno: openNetCDF reads a netCDF-3 (CDF-2) file with interleaved record variables through node:fs, and
 // openMfDataset joins two of them. The file is built here byte by byte (big-endian, per the classic format spec).
+import * as zarr from "zarrita";
 import { openMfDataset, openNetCDF } from "../../dist/sources/netcdf/index.js";
 
 function assert(cond: unknown, msg: string): asserts cond {
@@ -57,6 +58,39 @@ Deno.test("openNetCDF reads a netCDF-3 file under Deno; openMfDataset joins two"
     assert(JSON.stringify(t) === "[0,1,2,3,4]", `t: ${t}`);
     const w = Array.from(await mf.get("v")!.data.compute!([{ start: 2, stop: 4 }, { start: 0, stop: 1 }]) as Int16Array);
     assert(JSON.stringify(w) === "[20,30]", `v across files: ${w}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the CLI under Deno: init from a glob of netCDF files, write STORE per rank (the recorded files), status; run --workers 2; zarrita reads the joined values", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "xpartition-deno-nc-" });
+  const cli = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+  const run = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", cli, ...args], cwd: dir, env, stdout: "piped", stderr: "piped" }).output();
+    const out = new TextDecoder().decode(r.stdout), err = new TextDecoder().decode(r.stderr);
+    if (r.code !== 0) throw new Error(`xpartition ${args.join(" ")}: ${err}`);
+    return out;
+  };
+  // zarrita over plain file reads (not our store classes).
+  const read = async (store: string, name: string) => {
+    const s = { get: (key: string) => Deno.readFile(`${dir}/${store}${key}`).catch(() => undefined) };
+    return Array.from((await zarr.get(await zarr.open(zarr.root(s as never).resolve(name), { kind: "array" }))).data as ArrayLike<number>);
+  };
+  try {
+    for (let i = 0; i < 3; i++) await Deno.writeFile(`${dir}/out_${i}.nc`, file(2 * i, 2));
+    await run(["init", "out_*.nc", "a.zarr", "--concat-dim", "time", "--ranks", "2", "--dims", "time"]);
+    await run(["write", "a.zarr", "--rank", "0"]);
+    await run(["write", "a.zarr"], { JOB_COMPLETION_INDEX: "1" });
+    const st = await run(["status", "a.zarr"]);
+    assert(st.includes("all ranks complete"), st);
+    await run(["run", "out_*.nc", "b.zarr", "--concat-dim", "time", "--chunks", "time=4", "--ranks", "2", "--dims", "time", "--workers", "2"]);
+    for (const store of ["a.zarr", "b.zarr"]) {
+      const t = await read(store, "t"), v = await read(store, "v");
+      assert(JSON.stringify(t) === "[0,1,2,3,4,5]", `${store} t: ${t}`);
+      const want = [0, 1, 2, 3, 4, 5].flatMap((r) => [10 * r, 10 * r + 1, 10 * r + 2]);
+      assert(JSON.stringify(v) === JSON.stringify(want), `${store} v: ${v}`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
