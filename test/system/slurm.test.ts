@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { initializeStore, writePartition, Dataset } from "xpartition";
+import { initializeStore, openMfDataset, writePartition, Dataset } from "xpartition";
 import { snapshotStore } from "../fixtures/snapshot.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -129,5 +129,28 @@ describe("SLURM array job", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("all ranks complete");
     expectSameStore(join(work, "fail.zarr"), join(work, "reference.zarr"));
+  });
+
+  it("netCDF: init from a glob, an array job of `write STORE` (the source init recorded), status complete, byte-identical to an in-process conversion", async () => {
+    // 6 netCDF-4 files by netCDF4-python (zlib+shuffle, unlimited time).
+    mkdirSync(join(work, "model"));
+    execFileSync("/usr/bin/python3", ["-W", "ignore", "-c", `
+import sys, numpy as np, netCDF4 as nc
+for i in range(6):
+    d = nc.Dataset(f'{sys.argv[1]}/model/out_{i}.nc', 'w'); d.createDimension('time', None); d.createDimension('x', 5)
+    t = d.createVariable('time', 'f8', ('time',)); t.units = 'days since 2000-01-01'; t[:] = [2 * i, 2 * i + 1]
+    v = d.createVariable('v', 'f4', ('time', 'x'), zlib=True, shuffle=True, chunksizes=(1, 5)); v[:] = np.arange(10).reshape(2, 5) + 10 * i
+    d.close()
+`, work]);
+    const ds = await openMfDataset(join(work, "model", "out_*.nc"), { concatDim: "time" });
+    await initializeStore(ds, join(work, "nc-reference.zarr"), {});
+    for (let rank = 0; rank < 4; rank++) await writePartition(ds, join(work, "nc-reference.zarr"), { ranks: 4, dims: ["time"], rank });
+    let r = xp(["init", "model/out_*.nc", "nc.zarr", "--concat-dim", "time", "--ranks", "4", "--dims", "time"]);
+    expect(r.code, r.err).toBe(0);
+    r = sh("sbatch", ["-W", "--array=0-3", join(example, "write.sbatch"), "nc.zarr"]);
+    expect(r.code, r.err).toBe(0);
+    r = xp(["status", "nc.zarr"]);
+    expect(r.out).toContain("all ranks complete");
+    expectSameStore(join(work, "nc.zarr"), join(work, "nc-reference.zarr"));
   });
 });
