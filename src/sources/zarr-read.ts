@@ -7,6 +7,7 @@
 import type * as zarr from "zarrita";
 import type { TypedArray } from "../kernels/arena.js";
 import { kernels } from "../kernels/instance.js";
+import { keepChunk, takeChunk } from "./chunk-cache.js";
 import { cStrides, placePtr } from "../kernels/place.js";
 import type { ComputeFn } from "../model/lazy.js";
 import { dtypeInfo, type DType } from "../model/dtypes.js";
@@ -28,7 +29,11 @@ interface Decoded {
   coords: number[];
   data: TypedArray;
   stride: number[];
+  /** Also held by the chunk cache: not to be handed out as the result itself. */
+  shared?: boolean;
 }
+
+let nextSource = 0;
 
 /** The decoded chunk's bytes as a TypedArray of the dtype (zarrita's BoolArray is bytes). */
 function asTyped(data: unknown, dtype: DType): TypedArray {
@@ -74,10 +79,22 @@ export function chunkReader(src: ChunkSource): ComputeFn {
   const es = info.size;
   const chunks = src.chunks;
   const batch = Math.max(1, src.concurrency ?? 8);
-  const fetch = async (coords: number[]): Promise<Decoded> => {
+  const id = nextSource++;
+  // A chunk the region reads only in part is kept (./chunk-cache.ts) for the region that reads the rest.
+  const fetch = async (coords: number[], region: readonly IndexRange[]): Promise<Decoded> => {
+    let total = 1, part = 1;
+    for (let d = 0; d < coords.length; d++) {
+      const lo = coords[d]! * chunks[d]!, hi = Math.min(lo + chunks[d]!, src.shape[d]!);
+      total *= hi - lo;
+      part *= Math.min(hi, region[d]!.stop) - Math.max(lo, region[d]!.start);
+    }
+    const key = `${id}:${coords.join(",")}`;
+    const hit = takeChunk(key, part);
+    if (hit) return { coords, ...hit, shared: true };
     src.onChunk?.(coords);
     const c = await src.array.getChunk(coords);
-    return { coords, data: asTyped(c.data, src.dtype), stride: c.stride };
+    const got = { coords, data: asTyped(c.data, src.dtype), stride: c.stride };
+    return { ...got, shared: keepChunk(key, got, total, part) };
   };
   return async (region, out) => {
     const n = region.reduce((p, r) => p * (r.stop - r.start), 1);
@@ -90,13 +107,13 @@ export function chunkReader(src: ChunkSource): ComputeFn {
     if (n === 0 || list.length === 0) return out ?? new info.ctor(0);
     if (list.length === 1) {
       // One chunk holding the region as one run (e.g. an output chunk equal to a source chunk): no kernel.
-      const c = await fetch(list[0]!);
+      const c = await fetch(list[0]!, region);
       const origin = c.coords.map((x, d) => x * chunks[d]!);
       const off = contiguousIn(region, origin, chunks, c.stride);
       if (off >= 0) {
         const run = c.data.subarray(off, off + n);
         const dst = target();
-        if (!dst) return run;
+        if (!dst) return c.shared ? run.slice() : run;
         dst.set(run as never);
         return dst;
       }
@@ -108,12 +125,12 @@ export function chunkReader(src: ChunkSource): ComputeFn {
     }
     if (ptr >= 0) {
       // Batch by batch straight into the block: only one batch of decoded chunks is held at a time.
-      for (let i = 0; i < list.length; i += batch) placeBatch(await Promise.all(list.slice(i, i + batch).map(fetch)), region, shape, n, ptr);
+      for (let i = 0; i < list.length; i += batch) placeBatch(await Promise.all(list.slice(i, i + batch).map((c) => fetch(c, region))), region, shape, n, ptr);
       return target()!;
     }
     // Anywhere else: every chunk first, then one synchronous placement into a block in WASM memory.
     const got: Decoded[] = [];
-    for (let i = 0; i < list.length; i += batch) got.push(...(await Promise.all(list.slice(i, i + batch).map(fetch))));
+    for (let i = 0; i < list.length; i += batch) got.push(...(await Promise.all(list.slice(i, i + batch).map((c) => fetch(c, region)))));
     return placeAll(got, region, shape, n, out);
   };
 

@@ -17,6 +17,7 @@ import { openStore, storeName } from "./initialize.js";
 import { RankOffload } from "../run/encode-pool.js";
 import { planDataset, type DatasetPlan, type VariablePlan } from "./plan.js";
 import { adoptRecordedShards } from "./inner-chunks.js";
+import { setSourceCacheBudget } from "../sources/chunk-cache.js";
 import { planningCollection } from "./sharding.js";
 import { assertSchemaMatches, attrsWarning, planFingerprint, readSchema, recordKey, schemaOf, type Schema } from "./schema.js";
 import { xxh64Hex } from "../kernels/xxh64.js";
@@ -161,6 +162,8 @@ export async function writeWork(args: {
   // Encoded shards waiting for the store are held to half the budget (always at least one), so that a sharded
   // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
   ctx.pool.maxBytes = budget0 / 2;
+  // Source chunks a block reads in part are kept for the next block, within the same budget (issue 11).
+  setSourceCacheBudget(budget0);
   // Hooks for src/run: progress, cancellation, and encode threads.
   ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined, fence };
   options.signal?.throwIfAborted();
@@ -207,6 +210,8 @@ export async function writeWork(args: {
     await ctx.hooks.offload?.settle();
     await ctx.pool.settle();
     throw e instanceof Error && e.cause instanceof GenerationChangedError ? e.cause : e;
+  } finally {
+    setSourceCacheBudget(0);
   }
   if (!args.record) {
     await fence();
