@@ -5,7 +5,7 @@
 // `write STORE` both give stores Debian's xarray reads equal to open_mfdataset(nested, minimal, override).
 import { beforeAll, describe, expect, it } from "vitest";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, utimesSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openSource, type SourceSpec } from "../../src/sources/source-spec.js";
@@ -81,11 +81,17 @@ describe("netCDF files as a glob SOURCE, many ranks", () => {
     expect((await ok(["status", "out.zarr"])).out).toMatch(/complete: 16 of 16 ranks/);
     expect(check("init-write", "out.zarr")).toContain("init-write equal lat lon mask tas time");
 
-    // A file touched after init: the rank whose region holds it is refused, naming the file.
+    // A file touched after init: every rank is refused up front (files are stat'ed, not opened), naming the
+    // file, before it writes anything (rank 0's first chunk is untouched).
+    const chunk = join(root, "out.zarr", "tas", "0.0.0");
+    const written = statSync(chunk).mtimeMs;
     utimesSync(inputs()[99]!, new Date(), new Date(Date.now() + 10_000));
-    const r = await xp(["write", "out.zarr", "--rank", "15"]);
-    expect(r.code).not.toBe(0);
-    expect(r.err).toContain(`${inputs()[99]}: changed since init`);
+    for (const rank of ["0", "15"]) {
+      const r = await xp(["write", "out.zarr", "--rank", rank]);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain(`${inputs()[99]}: changed since init`);
+    }
+    expect(statSync(chunk).mtimeMs).toBe(written);
   }, 300_000);
 
   it("the issue's example: run 'model/out_*.nc' out.zarr --concat-dim time --chunks time=24 --ranks 16 --dims time --workers 2", async () => {

@@ -172,6 +172,10 @@ export function mfOpenedFiles(): number {
   return opened.size;
 }
 
+function changed(rec: MfFileRecord, st: { size: number; mtimeMs: number }): SourceError {
+  return new SourceError(`${rec.path}: changed since init (size ${st.size} bytes, modified ${new Date(st.mtimeMs).toISOString()}; init saw ${rec.size} bytes, modified ${new Date(rec.mtimeMs).toISOString()}): initialise the store again`);
+}
+
 /** Opened files of records mode, per thread (metadata only; descriptors live in the handle LRUs). */
 const opened = new Map<string, Promise<Dataset>>();
 
@@ -182,9 +186,7 @@ function openRecorded(rec: MfFileRecord, options: OpenMfDatasetOptions): Promise
   if (!p) {
     p = (async () => {
       const st = await statRecord(rec.path);
-      if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) {
-        throw new SourceError(`${rec.path}: changed since init (size ${st.size} bytes, modified ${new Date(st.mtimeMs).toISOString()}; init saw ${rec.size} bytes, modified ${new Date(rec.mtimeMs).toISOString()})`);
-      }
+      if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) throw changed(rec, st);
       const g = await describeNetCDF(rec.path, options.group);
       if (fingerprintOf(g) !== rec.fingerprint) throw new SourceError(`${rec.path}: its metadata changed since init (fingerprint ${fingerprintOf(g)}, init recorded ${rec.fingerprint})`);
       return buildDataset(g, options);
@@ -205,6 +207,13 @@ export async function openMfRecords(records: readonly MfFileRecord[], options: O
   const dim = options?.concatDim;
   if (typeof dim !== "string" || dim === "") throw new SourceError(`openMfDataset: concatDim must name the dimension to join the files along, got ${q(dim)}`);
   if (!Array.isArray(records) || records.length === 0) throw new SourceError("openMfDataset: expected a non-empty list of file records");
+  // Every file stat'ed up front (cheap, no open): a file changed since init fails the rank before it writes.
+  for (let i = 0; i < records.length; i += 64) {
+    await Promise.all(records.slice(i, i + 64).map(async (rec) => {
+      const st = await statRecord(rec.path);
+      if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) throw changed(rec, st);
+    }));
+  }
   const first = await openRecorded(records[0]!, options);
   if (!(dim in first.sizes)) throw new SourceError(`${records[0]!.path}: has no dimension ${q(dim)} to join the files along`);
   if (first.sizes[dim] !== records[0]!.length) throw new SourceError(`${records[0]!.path}: has ${first.sizes[dim]} along ${q(dim)}, init recorded ${records[0]!.length}`);
