@@ -10,6 +10,7 @@ import { dtypeInfo } from "./dtypes.js";
 import { DimensionConflictError, ShapeError, label } from "./errors.js";
 import { EagerArray, LazyArray, fromArray } from "./lazy.js";
 import { copyRegion, regionSize, type IndexRange } from "./region.js";
+import { readGridOf, setReadGrid } from "./read-amplification.js";
 
 /** An integer index (drops the dim; negative counts from the end) or a slice (Python semantics, step 1). */
 export type Indexer = number | { start?: number | null; stop?: number | null; step?: number | null };
@@ -155,6 +156,14 @@ export function iselSelections(da: DataArray, sel: readonly Selection[]): DataAr
  * input, into the output buffer (see assemble).
  */
 export function rechunkLazy(a: LazyArray, chunks: readonly (readonly number[])[]): LazyArray {
+  const out = rechunked(a, chunks);
+  // A source's chunk grid (openZarr registers it) goes along, for the read amplification `write` estimates.
+  const grid = readGridOf(a);
+  if (grid) setReadGrid(out, grid);
+  return out;
+}
+
+function rechunked(a: LazyArray, chunks: readonly (readonly number[])[]): LazyArray {
   return new LazyArray({
     shape: a.shape,
     dtype: a.dtype,

@@ -6,7 +6,8 @@
 import * as zarr from "zarrita";
 import { DataArray } from "../model/dataarray.js";
 import { Dataset } from "../model/dataset.js";
-import { fromArray, lazy } from "../model/lazy.js";
+import { fromArray, lazy, LazyArray } from "../model/lazy.js";
+import { setReadGrid } from "../model/read-amplification.js";
 import { resolveStore } from "../store/resolve.js";
 import { FileSystemStore } from "../store/fs.js";
 import { SourceError } from "./errors.js";
@@ -97,6 +98,7 @@ export async function openZarr(source: ZarrSourceLike, options: OpenZarrOptions 
     const data = isDimCoord
       ? fromArray(await readAll(src).catch((e) => { throw readError(where, name, e); }), v.grid.shape, { chunks: v.grid.chunks, dtype: v.dtype, name })
       : lazy({ shape: v.grid.shape, dtype: v.dtype, chunks: v.grid.chunks, name, compute: chunkReader(src) });
+    if (data instanceof LazyArray) setReadGrid(data, data.chunks);
     const da = new DataArray({ name, dims: v.dims, data, attrs: v.attrs, encoding: v.encoding });
     (coordNames.has(name) ? coords : dataVars)[name] = da;
   }

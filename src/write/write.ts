@@ -18,6 +18,7 @@ import { RankOffload } from "../run/encode-pool.js";
 import { planDataset, type DatasetPlan, type VariablePlan } from "./plan.js";
 import { adoptRecordedShards } from "./inner-chunks.js";
 import { setSourceCacheBudget } from "../sources/chunk-cache.js";
+import { amplificationWarning } from "./amplification.js";
 import { planningCollection } from "./sharding.js";
 import { assertSchemaMatches, attrsWarning, planFingerprint, readSchema, recordKey, schemaOf, type Schema } from "./schema.js";
 import { xxh64Hex } from "../kernels/xxh64.js";
@@ -164,6 +165,8 @@ export async function writeWork(args: {
   ctx.pool.maxBytes = budget0 / 2;
   // Source chunks a block reads in part are kept for the next block, within the same budget (issue 11).
   setSourceCacheBudget(budget0);
+  const amplified = amplificationWarning(work, budget0);
+  if (amplified) warn(amplified);
   // Hooks for src/run: progress, cancellation, and encode threads.
   ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined, fence };
   options.signal?.throwIfAborted();
