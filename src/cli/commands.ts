@@ -21,6 +21,8 @@ import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
 import { describePlan, initializeStore, isDataset, mapperPlan, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 import { datasetOf, outputOptions, SOURCE_HELP, SOURCE_OPTIONS, specFromArgs } from "./sources.js";
 import { sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
+import { planReadAmplification } from "../write/amplification.js";
+import { DEFAULT_MEMORY_BUDGET } from "../write/write.js";
 
 export interface Io {
   out: ProgressOut;
@@ -139,7 +141,7 @@ const plan = command(
   "plan",
   "Show how the ranks would split the work",
   "Per variable and rank: its region, chunks and bytes; ranks left idle; the spread of work between ranks.",
-  "SOURCE... --ranks N --dims a,b [--json] [--export NAME] [source options]",
+  "SOURCE... --ranks N --dims a,b [--json] [--memory-budget MB] [--export NAME] [source options]",
   `
 ${SOURCE_HELP}
 
@@ -147,21 +149,26 @@ options:
   --ranks N           number of ranks (independent processes)
   --dims a,b          dimensions to partition over, outermost first
   --json              print the plan as JSON
+  --memory-budget MB  the writers' memory budget per rank in MiB (default 256), for the read amplification of
+                      a rechunked source (bytes of source chunks read / bytes needed; 1.0: each read once)
 ${EXPORT_HELP}
 
 Past ${PLAN_RANKS_SHOWN + 4} ranks the listing shows the first ${PLAN_RANKS_SHOWN} and last 2 of each variable (--json lists every rank).
 
 exit status: 0 planned, 1 error (the dataset module, a dimension it lacks), 2 a bad command line
 `,
-  { ranks: { type: "string" }, dims: { type: "string" }, json: { type: "boolean" }, export: { type: "string" }, ...SOURCE_OPTIONS },
+  { ranks: { type: "string" }, dims: { type: "string" }, json: { type: "boolean" }, export: { type: "string" }, "memory-budget": { type: "string" }, ...SOURCE_OPTIONS },
   { min: 1, max: Infinity, names: ["source"] },
   async (v, sources, io) => {
     const p = planArgs("plan", v);
+    const budgetMiB = intOption("plan", v, "memory-budget", 1);
     const spec = await specFromArgs("plan", sources, v, io.cwd, false);
     const ds = await datasetOf(spec);
     const report = describePlan(ds, p.ranks, p.dims, outputOptions(spec).encoding as never);
+    const budget = budgetMiB ? budgetMiB * 1024 * 1024 : DEFAULT_MEMORY_BUDGET;
+    const amplification = planReadAmplification((ds as Dataset).variables ?? {}, report, budget);
     if (v.json) {
-      io.out.write(JSON.stringify(report, null, 2) + "\n");
+      io.out.write(JSON.stringify(Object.keys(amplification).length ? { ...report, readAmplification: amplification } : report, null, 2) + "\n");
       return 0;
     }
     io.out.write(`${p.ranks} ranks over ${p.dims.join(", ")}\n`);
@@ -179,6 +186,8 @@ exit status: 0 planned, 1 error (the dataset module, a dimension it lacks), 2 a 
         io.out.write(`  ... ${rows.length - head - 2} more ranks (--json lists every rank)\n`);
         rows.slice(-2).forEach(line);
       }
+      const a = amplification[variable.name];
+      if (a) io.out.write(`  read amplification ${a.ratio.toFixed(2)}x: ${formatBytes(a.bytesRead)} of source chunks read for ${formatBytes(a.bytesNeeded)} (memory budget ${budget / 2 ** 20} MiB)\n`);
     }
     const s = report.spread;
     io.out.write(`\nper rank: ${s.minChunks}..${s.maxChunks} chunks, ${formatBytes(s.minBytes)}..${formatBytes(s.maxBytes)} (max/mean ${s.imbalance.toFixed(2)})\n`);

@@ -1,7 +1,7 @@
 // The read amplification a rank's write of a rechunked source will have (src/model/read-amplification.ts),
 // from the blocks the writer will compute: `write` warns once before writing when re-reads remain.
 import { LazyArray } from "../model/lazy.js";
-import { dtypeInfo } from "../model/dtypes.js";
+import { dtypeInfo, type DType } from "../model/dtypes.js";
 import { readAmplification, readGridOf, type ReadAmplification } from "../model/read-amplification.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { blocksOf } from "./blocks.js";
@@ -31,4 +31,32 @@ export function amplificationWarning(work: readonly { v: VariablePlan; region: r
   if (bad.length === 0) return undefined;
   return `xpartition: read amplification: ${bad.join("; ")}: the source chunks overlapping one row of output chunks do not fit in memoryBudget ` +
     `${budget}; raise memoryBudget or choose output chunks that contain whole source chunks`;
+}
+
+/**
+ * Per variable whose data is a rechunked source: its read amplification over every rank of a plan (`plan`
+ * prints it), each rank's blocks simulated as the writer will make them under `budget`.
+ */
+export function planReadAmplification(
+  variables: Record<string, { data: unknown }>,
+  plan: { variables: readonly { name: string; chunks: readonly number[]; dtype: string; perRank: readonly { region: readonly (readonly [number, number])[] | null }[] }[] },
+  budget: number,
+): Record<string, ReadAmplification> {
+  const out: Record<string, ReadAmplification> = {};
+  for (const v of plan.variables) {
+    const grid = readGridOf(variables[v.name]?.data);
+    if (!grid) continue;
+    const es = dtypeInfo(v.dtype as DType).size;
+    const chunkShape = [...v.chunks];
+    const blockBudget = Math.max(budget, chunkShape.reduce((p, c) => p * c, es));
+    let bytesRead = 0, bytesNeeded = 0;
+    for (const r of v.perRank) {
+      if (!r.region) continue;
+      const a = readAmplification(grid, blocksOf(r.region.map(([start, stop]) => ({ start, stop })), chunkShape, es, blockBudget), es, budget);
+      bytesRead += a.bytesRead;
+      bytesNeeded += a.bytesNeeded;
+    }
+    out[v.name] = { bytesRead, bytesNeeded, ratio: bytesNeeded ? bytesRead / bytesNeeded : 1 };
+  }
+  return out;
 }
