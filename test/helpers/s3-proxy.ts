@@ -4,7 +4,8 @@
 // seeded fraction of requests it injects a fault: 503 SlowDown, 500, a reset before or after forwarding, a
 // delay past the client's timeout (then dropped), a response cut short, or a flipped request body byte (which
 // its Content-MD5 check then refuses). `permanent` answers 403 to every request for keys it matches;
-// `latencyMs` and `bytesPerSecond` make a cloud-like link.
+// `latencyMs` and `bytesPerSecond` make a cloud-like link; `discard` makes it a discard endpoint for the keys
+// it matches (PUTs answered 200 after the Content-MD5 check, never forwarded: the client's cost alone).
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,13 +32,15 @@ export interface ProxyOptions {
   latencyMs?: number;
   /** A bandwidth cap per connection (bytes/s), applied to request and response bodies. */
   bytesPerSecond?: number;
+  /** Single PUTs of object keys it matches: answered 200 (ETag = MD5) once Content-MD5 checks, not forwarded. */
+  discard?: (objectKey: string) => boolean;
 }
 
 export interface S3Proxy {
   endpoint: string;
   options: ProxyOptions;
   /** Counts of requests by method and faults injected by kind. */
-  stats: { requests: number; faults: Record<string, number>; conditionalRefused: number; badDigest: number };
+  stats: { requests: number; faults: Record<string, number>; conditionalRefused: number; badDigest: number; discarded: number; discardedBytes: number };
   close(): Promise<void>;
 }
 
@@ -61,7 +64,7 @@ const xmlError = (res: ServerResponse, status: number, code: string, message: st
 export async function startS3Proxy(upstream: string, options: ProxyOptions = {}): Promise<S3Proxy> {
   const up = new URL(upstream);
   const random = rng(options.seed ?? 1);
-  const stats: S3Proxy["stats"] = { requests: 0, faults: {}, conditionalRefused: 0, badDigest: 0 };
+  const stats: S3Proxy["stats"] = { requests: 0, faults: {}, conditionalRefused: 0, badDigest: 0, discarded: 0, discardedBytes: 0 };
   /** Multipart uploads seen: uploadId -> { bucket, key, initiated }. */
   const uploads = new Map<string, { bucket: string; key: string; initiated: Date }>();
   /** Conditional PUTs in flight per key: the check and the write are one step. */
@@ -115,6 +118,13 @@ export async function startS3Proxy(upstream: string, options: ProxyOptions = {})
     if (typeof md5 === "string" && createHash("md5").update(body).digest("base64") !== md5) {
       stats.badDigest++;
       return xmlError(res, 400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    }
+    if (method === "PUT" && objectKey && !url.searchParams.has("uploadId") && req.headers["if-none-match"] === undefined && options.discard?.(objectKey)) {
+      stats.discarded++;
+      stats.discardedBytes += body.length;
+      const hex = typeof md5 === "string" ? Buffer.from(md5, "base64").toString("hex") : createHash("md5").update(body).digest("hex");
+      res.writeHead(200, { etag: `"${hex}"`, "content-length": "0" });
+      return res.end();
     }
 
     // ListMultipartUploads / AbortMultipartUpload, which s3rver lacks.
