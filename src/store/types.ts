@@ -18,6 +18,11 @@ export interface Store {
    * false when it existed. The init claim (`/.xpartition/init.json`) needs it.
    */
   setIfAbsent?(key: string, value: Uint8Array): MaybePromise<boolean>;
+  /**
+   * Writes this store wants in flight when the writer is given no `storeConcurrency` (default 8): an object
+   * store needs more than a disk to cover each request's latency.
+   */
+  readonly preferredConcurrency?: number;
   /** Make the store itself exist (a filesystem store's root directory); only initialising a store calls it. */
   createRoot?(): MaybePromise<void>;
 }

@@ -29,7 +29,7 @@ export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 export interface WriteOptions {
   /** Bytes of computed data held at once (default 256 MiB); raised to one chunk if a chunk is larger. */
   memoryBudget?: number;
-  /** Concurrent store writes (default 8). */
+  /** Concurrent store writes (default: the store's `preferredConcurrency` if it has one, else 8). */
   storeConcurrency?: number;
   /** Threads slicing and encoding chunks, pipelined with the compute on this thread (default 1: none). */
   concurrency?: number;
@@ -156,7 +156,10 @@ export async function writeWork(args: {
   record?: { rank: number; ranks: number; dims: readonly string[]; fingerprint: string };
 }): Promise<CompletionRecord | undefined> {
   const { ops, where, generation, work, options, started, t0 } = args;
-  const { budget0, storeConcurrency, threads, writeEmptyChunks, warn } = args.settings;
+  const { budget0, threads, writeEmptyChunks, warn } = args.settings;
+  // No storeConcurrency given: the store's own preference (an S3Store wants more writes in flight than a disk).
+  const preferred = ops.store.preferredConcurrency;
+  const storeConcurrency = options.storeConcurrency === undefined && Number.isSafeInteger(preferred) && preferred! >= 1 ? preferred! : args.settings.storeConcurrency;
   const fence = () => checkGeneration(ops, generation, where);
   // Chunk writes are fenced too (encoded chunks can reach the store long after their block was computed).
   const ctx = engine(new FencedOps(ops.store, fence), args.format, storeConcurrency, writeEmptyChunks);
