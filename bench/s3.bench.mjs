@@ -11,7 +11,7 @@
 //    the MD5 check, so that s3rver's own speed does not bound it), storeConcurrency 8, 32 and 64 (S3Store's
 //    maxConcurrency raised to match), and the default (none given).
 // Sides interleave (the order rotates each round); medians and spreads of BENCH_ROUNDS rounds (default 3).
-// XP_BENCH_TIME=8 (time steps of D1, default 96) for a quick check. Results: build/bench/s3.json.
+// XP_BENCH_TIME=8 (time steps of D1, default 96) for a quick check. Results: build/bench/s3-t<time>.json.
 // Needs /usr/bin/python3 with python3-boto3 (apt-get install -y python3-boto3). Under the bench lock:
 // `flock /tmp/xp-bench.lock node bench/s3.bench.mjs` after `node scripts/build.mjs`.
 import { execFileSync, spawn } from "node:child_process";
@@ -151,7 +151,7 @@ const out = {
   oursOverBoto3: ratio, target: "ours <= 1.2x boto3", met: ratio <= 1.2,
 };
 mkdirSync(join(root, "build/bench"), { recursive: true });
-writeFileSync(join(root, "build/bench/s3.json"), JSON.stringify(out, null, 2) + "\n");
+writeFileSync(join(root, `build/bench/s3-t${time}.json`), JSON.stringify(out, null, 2) + "\n");
 
 const f = (x, d = 2) => x.toFixed(d);
 console.log(`\nD1 time ${time}: ${f(bytesIn / 1e6, 1)} MB in, ${nFiles} keys, ${f(storeBytes / 1e6, 1)} MB stored; ${rounds} rounds, median [min-max]`);
