@@ -1,13 +1,15 @@
 // The writer's store writes in flight: with no `storeConcurrency` given, a store's `preferredConcurrency`
 // (S3Store: S3_PREFERRED_CONCURRENCY, chosen by bench/s3.bench.mjs over a cloud-like link), else 8; a given
 // `storeConcurrency` always wins. Observed as the most `set`s of chunk keys pending at once in a store whose
-// writes take a few milliseconds.
+// writes take a few milliseconds. Also the proxy's discard mode, which the benchmark measures the client with.
 import { describe, expect, it } from "vitest";
 import { Dataset } from "../../src/model/dataset.js";
 import { lazy } from "../../src/model/lazy.js";
 import { initializeStore } from "../../src/write/initialize.js";
 import { writePartition } from "../../src/write/write.js";
 import { S3Store, S3_PREFERRED_CONCURRENCY } from "../../src/store/s3/store.js";
+import { createHash } from "node:crypto";
+import { startS3Proxy } from "../helpers/s3-proxy.js";
 
 /** 200 chunks of 4 float32 values each. */
 const ds = () =>
@@ -94,5 +96,28 @@ describe("storeConcurrency default", () => {
     await initializeStore(ds(), st, { mode: "w" });
     await writePartition(ds(), st, { ranks: 1, dims: ["x"], rank: 0 });
     expect(st.inner.maxPending).toBe(S3_PREFERRED_CONCURRENCY);
+  });
+});
+
+describe("the S3 proxy's discard mode (bench/s3.bench.mjs)", () => {
+  it("answers a matching PUT 200 with its MD5 as ETag without forwarding; a wrong Content-MD5 gets 400 BadDigest; other keys are forwarded", async () => {
+    // The upstream port is closed: anything forwarded fails (502), so a 200 proves nothing was forwarded.
+    const proxy = await startS3Proxy("http://127.0.0.1:1", { discard: (k) => k.includes("/c/") });
+    try {
+      const body = new TextEncoder().encode("chunk bytes");
+      const md5 = createHash("md5").update(body);
+      const b64 = md5.copy().digest("base64");
+      const put = (key: string, m: string) => fetch(`${proxy.endpoint}/bkt/${key}`, { method: "PUT", body, headers: { "content-md5": m } });
+      const ok = await put("out.zarr/temp/c/0/0", b64);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("etag")).toBe(`"${md5.digest("hex")}"`);
+      const bad = await put("out.zarr/temp/c/0/1", createHash("md5").update("other").digest("base64"));
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toMatch(/BadDigest/);
+      expect((await put("out.zarr/zarr.json", b64)).status).toBe(502);
+      expect(proxy.stats).toMatchObject({ discarded: 1, discardedBytes: body.length, badDigest: 1 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
