@@ -23,6 +23,12 @@ export interface Store {
    * store needs more than a disk to cover each request's latency.
    */
   readonly preferredConcurrency?: number;
+  /**
+   * How long (ms) one check of the store's init generation covers the writes after it (default 5). Object
+   * stores set more (a check is a round trip); a writer left over from before a re-initialisation may land
+   * writes for that long.
+   */
+  readonly fenceIntervalMs?: number;
   /** Make the store itself exist (a filesystem store's root directory); only initialising a store calls it. */
   createRoot?(): MaybePromise<void>;
 }

@@ -139,7 +139,10 @@ export async function requireCompleteInit(store: Gettable, where: string): Promi
 export async function checkGeneration(
   store: Gettable, generation: string, where: string, what = "this rank stopped without a completion record",
 ): Promise<void> {
-  const st = await readInitState(store);
+  // The claim alone decides: a re-initialisation always makes a new one (complete.json is not re-read: one
+  // small read per check, which matters on object stores).
+  const c = await readObject(store, INIT_KEY);
+  const st = { claim: c === undefined || c === "invalid" ? c : typeof c.generation === "string" ? (c as unknown as InitClaim) : "invalid" as const };
   if (typeof st.claim === "object" && st.claim.generation === generation) return;
   const now = st.claim === undefined ? "it has no init claim now (removed?)"
     : st.claim === "invalid" ? `${INIT_KEY} is unreadable now`

@@ -245,8 +245,9 @@ export async function writeWork(args: {
 
 /**
  * Store operations that first check the store's generation: one check serves every operation started within
- * FENCE_MS of its end (at most ~1/FENCE_MS small reads a second), so a writer left over from before a
- * re-initialisation writes at most for that long plus the writes in flight.
+ * the fence window of its end (FENCE_MS, or the store's own `fenceIntervalMs`: an object store, whose reads
+ * cost a round trip that the writes behind it would wait for, checks about once a second), so a writer left
+ * over from before a re-initialisation writes at most for that long plus the writes in flight.
  */
 const FENCE_MS = 5;
 class FencedOps extends StoreOps {
@@ -258,7 +259,7 @@ class FencedOps extends StoreOps {
   }
 
   private fence(): Promise<void> {
-    if (performance.now() - this.checkedAt < FENCE_MS) return Promise.resolve();
+    if (performance.now() - this.checkedAt < (this.store.fenceIntervalMs ?? FENCE_MS)) return Promise.resolve();
     return (this.checking ??= this.check().then(
       () => { this.checkedAt = performance.now(); this.checking = undefined; },
       (e) => { this.checking = undefined; throw e; },

@@ -69,6 +69,8 @@ export class S3Store implements Store {
   readonly policy: RequestPolicy;
   /** Writes in flight the writer keeps when given no storeConcurrency: S3_PREFERRED_CONCURRENCY, at most maxConcurrency. */
   readonly preferredConcurrency: number;
+  /** One generation check (a GET) covers the writes of the next second: see Store.fenceIntervalMs. */
+  readonly fenceIntervalMs = 1000;
   /** Where credentials come from ("environment (AWS_ACCESS_KEY_ID)", "anonymous", ...). */
   readonly credentialSource: string;
   readonly requester: S3Requester;
