@@ -20,6 +20,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, mib, originalXpartition, timed } from "./peers.mjs";
 import { d1Generate } from "xpartition/demo";
 import { initializeStore, openMfDataset, openSource, writePartition } from "xpartition";
 import { mfOpenedFiles } from "../dist/sources/netcdf/mf.js";
@@ -34,11 +35,7 @@ const T = Number(process.env.BENCH_TIME ?? 96);
 const FILES = 48;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MANY = Number(process.env.BENCH_MANY ?? 1000);
-const xpy = process.env.XPARTITION_PY;
-if (!xpy || !existsSync(join(xpy, "xpartition.py"))) {
-  console.error("XPARTITION_PY must name a directory holding the original xpartition.py at v0.2.2: see the header of bench/rechunk.bench.mjs");
-  process.exit(2);
-}
+const xpy = originalXpartition();
 if (T % FILES) throw new Error(`BENCH_TIME ${T} must be a multiple of ${FILES}`);
 const pyEnv = { ...process.env, PYTHONPATH: xpy, PYTHONWARNINGS: "ignore" };
 const BLOSC = { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 };
@@ -46,17 +43,6 @@ const ENCODING = { temp: { compressor: BLOSC }, wind: { compressor: BLOSC } };
 
 const dir = mkdtempSync(join(tmpdir(), "xp-netcdf-bench-"));
 const inDir = join(dir, "in");
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mib = (b) => b / 2 ** 20;
-
-function timed(cmd, args, env) {
-  const t0 = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-v", cmd, ...args], { encoding: "utf8", env, maxBuffer: 1 << 26 });
-  const seconds = (performance.now() - t0) / 1e3;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
-  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
-  return { seconds, maxRSS: kb * 1024, stdout: r.stdout };
-}
 
 function ours(out) {
   const r = timed(process.execPath, [cli, "run", join(inDir, "out_*.nc"), out, "--concat-dim", "time", "--chunks", "time=8", "--ranks", "2", "--dims", "time",

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, mib, originalXpartition, timed } from "./peers.mjs";
 import { d1Generate } from "xpartition/demo";
 import { FileSystemStore, initializeStore, openZarr, writePartition } from "xpartition";
 import * as zarr from "zarrita";
@@ -27,27 +28,11 @@ const peer = join(root, "bench", "rechunk_peer.py");
 const cli = join(root, "dist", "cli", "main.js");
 const T = Number(process.env.BENCH_TIME ?? 96);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const xpy = process.env.XPARTITION_PY;
-if (!xpy || !existsSync(join(xpy, "xpartition.py"))) {
-  console.error("XPARTITION_PY must name a directory holding the original xpartition.py at v0.2.2: see the header of bench/rechunk.bench.mjs");
-  process.exit(2);
-}
+const xpy = originalXpartition();
 const pyEnv = { ...process.env, PYTHONPATH: xpy, PYTHONWARNINGS: "ignore" };
 
 const dir = mkdtempSync(join(tmpdir(), "xp-rechunk-"));
 const src = join(dir, "in.zarr");
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mib = (b) => b / 2 ** 20;
-
-/** Run a command under GNU time: wall seconds, peak RSS (bytes) and stdout. */
-function timed(cmd, args, env) {
-  const t0 = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-v", cmd, ...args], { encoding: "utf8", env, maxBuffer: 1 << 26 });
-  const seconds = (performance.now() - t0) / 1e3;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
-  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
-  return { seconds, maxRSS: kb * 1024, stdout: r.stdout };
-}
 
 function ours(out) {
   const r = timed(process.execPath, [cli, "run", src, out, "--chunks", "time=24", "--ranks", "2", "--dims", "time", "--workers", "2", "--zarr-format", "2"], process.env);
