@@ -162,8 +162,11 @@ describe("S3 credentials and configuration", () => {
   });
 
   it("temporary credentials are refreshed before they expire, during a write", async () => {
-    fake.lifetimeMs = 1200; // refreshed at half their life
-    proxy.options.latencyMs = 30;
+    // Tokens live 400 ms (refreshed at half their life); 100 ms per request makes the write (12 chunk PUTs two
+    // at a time, plus its reads, manifest and record) outlast several of them, whatever the machine's speed.
+    const life = 400;
+    fake.lifetimeMs = life;
+    proxy.options.latencyMs = 100;
     try {
       const env = { ...base, AWS_ENDPOINT_URL: proxy.endpoint, AWS_CONTAINER_CREDENTIALS_FULL_URI: `${fake.url}/ecs/creds`, AWS_CONTAINER_AUTHORIZATION_TOKEN: "secret-auth" };
       const ds = d1Dataset({ time: 8 });
@@ -173,7 +176,7 @@ describe("S3 credentials and configuration", () => {
       const st = new S3Store({ bucket: "bkt", prefix: "refresh.zarr", env, maxConcurrency: 2 });
       const t0 = Date.now();
       await writePartition(ds, st, { ...plan, rank: 0, storeConcurrency: 2 });
-      expect(Date.now() - t0).toBeGreaterThan(1200); // longer than one token's life
+      expect(Date.now() - t0).toBeGreaterThan(2 * life); // longer than two tokens' lives
       expect(new Set(tokens).size).toBeGreaterThan(1);
       expect((st.requester.credentials as unknown as { refreshes: number }).refreshes).toBeGreaterThan(0);
     } finally {
