@@ -6,7 +6,7 @@ import type { TypedArray } from "../kernels/arena.js";
 import { chunkStarts } from "../plan/blocks.js";
 import { dtypeInfo, type DType } from "./dtypes.js";
 import type { ComputeCache, LazyArray } from "./lazy.js";
-import { regionSize, type IndexRange } from "./region.js";
+import { forEachRun, regionSize, type IndexRange } from "./region.js";
 
 /** One input piece: `region` of `source` goes to `at` (ranges relative to the output region). */
 export interface Piece {
@@ -20,37 +20,11 @@ export const PIECES_IN_FLIGHT = 8;
 
 /** Copy `src` (C order, the shape of `at`) into `at` of `dst` (C order, shape `shape`). The inverse of copyRegion. */
 export function placeRegion<T extends TypedArray>(src: T, dst: T, shape: readonly number[], at: readonly IndexRange[]): T {
-  const nd = shape.length;
-  if (nd === 0) {
+  if (shape.length === 0) {
     if (src.length > 0) (dst as Float64Array)[0] = (src as Float64Array)[0]!;
     return dst;
   }
-  if (regionSize(at) === 0) return dst;
-  // k: the last axis `at` does not span fully; axes after it are contiguous in both arrays.
-  let k = nd - 1;
-  while (k > 0 && at[k]!.start === 0 && at[k]!.stop === shape[k]) k--;
-  let inner = 1;
-  for (let a = k + 1; a < nd; a++) inner *= shape[a]!;
-  const run = (at[k]!.stop - at[k]!.start) * inner;
-  const strides = new Array<number>(nd);
-  strides[nd - 1] = 1;
-  for (let a = nd - 2; a >= 0; a--) strides[a] = strides[a + 1]! * shape[a + 1]!;
-  const idx = at.slice(0, k).map((r) => r.start);
-  let p = 0;
-  for (;;) {
-    let off = at[k]!.start * strides[k]!;
-    for (let a = 0; a < k; a++) off += idx[a]! * strides[a]!;
-    (dst as Float64Array).set((src as Float64Array).subarray(p, p + run), off);
-    p += run;
-    let a = k - 1;
-    while (a >= 0) {
-      idx[a]!++;
-      if (idx[a]! < at[a]!.stop) break;
-      idx[a] = at[a]!.start;
-      a--;
-    }
-    if (a < 0) break;
-  }
+  forEachRun(shape, at, (off, p, run) => (dst as Float64Array).set((src as Float64Array).subarray(p, p + run), off));
   return dst;
 }
 

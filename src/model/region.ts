@@ -57,17 +57,15 @@ export function regionKey(region: readonly IndexRange[]): string {
 }
 
 /**
- * Copy `region` of the C-order array `src` (of shape `shape`) into `out` (C order, the region's shape).
- * Trailing axes the region spans fully merge with the last partial axis into one contiguous run per copy.
+ * Visit `region` of a C-order array of `shape` as contiguous runs: `visit(offset in the array, offset in the
+ * region's own C-order layout, length)`. Trailing axes the region spans fully merge with the last partial axis
+ * into one run. Shared by copyRegion and its inverse, placeRegion.
  */
-export function copyRegion<T extends TypedArray>(src: T, shape: readonly number[], region: readonly IndexRange[], out: T): T {
+export function forEachRun(shape: readonly number[], region: readonly IndexRange[], visit: (off: number, p: number, run: number) => void): void {
   const nd = shape.length;
-  if (nd === 0) {
-    if (out.length > 0) (out as Float64Array)[0] = (src as Float64Array)[0]!;
-    return out;
-  }
-  if (regionSize(region) === 0) return out;
-  // k: the last axis that is not spanned fully (axes after it are contiguous in both src and out).
+  if (regionSize(region) === 0) return;
+  if (nd === 0) return visit(0, 0, 1);
+  // k: the last axis that is not spanned fully (axes after it are contiguous in both layouts).
   let k = nd - 1;
   while (k > 0 && region[k]!.start === 0 && region[k]!.stop === shape[k]) k--;
   let inner = 1;
@@ -82,7 +80,7 @@ export function copyRegion<T extends TypedArray>(src: T, shape: readonly number[
   for (;;) {
     let off = region[k]!.start * strides[k]!;
     for (let a = 0; a < k; a++) off += idx[a]! * strides[a]!;
-    (out as Float64Array).set((src as Float64Array).subarray(off, off + run), p);
+    visit(off, p, run);
     p += run;
     let a = k - 1;
     while (a >= 0) {
@@ -91,7 +89,16 @@ export function copyRegion<T extends TypedArray>(src: T, shape: readonly number[
       idx[a] = region[a]!.start;
       a--;
     }
-    if (a < 0) break;
+    if (a < 0) return;
   }
+}
+
+/** Copy `region` of the C-order array `src` (of shape `shape`) into `out` (C order, the region's shape). */
+export function copyRegion<T extends TypedArray>(src: T, shape: readonly number[], region: readonly IndexRange[], out: T): T {
+  if (shape.length === 0) {
+    if (out.length > 0) (out as Float64Array)[0] = (src as Float64Array)[0]!;
+    return out;
+  }
+  forEachRun(shape, region, (off, p, run) => (out as Float64Array).set((src as Float64Array).subarray(off, off + run), p));
   return out;
 }
