@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { rng } from "./rng.js";
 
 export type Fault = "slowdown" | "500" | "reset-before" | "reset-after" | "delay" | "short" | "corrupt";
 export const ALL_FAULTS: Fault[] = ["slowdown", "500", "reset-before", "reset-after", "delay", "short", "corrupt"];
@@ -44,17 +45,6 @@ export interface S3Proxy {
   close(): Promise<void>;
 }
 
-/** A seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const xmlError = (res: ServerResponse, status: number, code: string, message: string) => {
   res.writeHead(status, { "content-type": "application/xml" });

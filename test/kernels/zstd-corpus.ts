@@ -1,18 +1,9 @@
 // The zstd test corpus: deterministic inputs of many kinds and sizes, shared by the unit tests (fzstd and
 // numcodecs.js as decoders) and the system tests (zstd CLI, python3-zstandard).
 import { d1Fill, d1Shape } from "../../src/demo/d1.js";
+import { rng } from "../helpers/rng.js";
 
-/** Mulberry32: a small seeded PRNG, so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Byte shuffle as Blosc does it (FORMATS.md §5.5), with trailing bytes copied. */
 export function byteShuffle(src: Uint8Array, ts: number): Uint8Array {

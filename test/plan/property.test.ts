@@ -4,17 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { blockIndexers, partitionIndexers, partitionRegions, regionToRanges, fromArray, type Region, type IndexRange, type BlockIndexer } from "../../src/index.js";
 import { metaChunkSizes, copyRegion } from "../../src/internal.js";
+import { rng as mulberry32 } from "../helpers/rng.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Dataset, lazy, cfTime, initializeStore, writePartition, CfTimeError } from "xpartition";
-import { rng } from "../kernels/zstd-corpus.js";
+import { rng } from "../helpers/rng.js";
 
 const run = promisify(execFile);
 const fixtures = resolve(import.meta.dirname, "fixtures");

@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { rng } from "../kernels/zstd-corpus.js";
+import { rng } from "../helpers/rng.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const cli = join(repo, "dist", "cli", "main.js");

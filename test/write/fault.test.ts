@@ -6,14 +6,14 @@
 // byte (records compared by content except timings). Temporary files of killed writes are never keys, and
 // `cleanTemporary` (`xpartition clean`) removes them without touching a key.
 import { describe, expect, it, beforeAll } from "vitest";
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zarr from "zarrita";
 import { FileSystemStore, initializeStore, writePartition } from "../../src/index.js";
 import { faultDataset, RANKS } from "../fixtures/fault-dataset.mjs";
-import { rng } from "../kernels/zstd-corpus.js";
+import { rng } from "../helpers/rng.js";
+import { killAfter } from "../helpers/kill.js";
 import { snapshotStore } from "../fixtures/snapshot.js";
 import { verifyStore } from "../../src/verify/verify.js";
 import { expectVerified } from "../helpers/verify.js";
@@ -29,25 +29,7 @@ const isTemp = (name: string) => name.endsWith(".xptmp");
  * store (never, for -1). Resolves with whether it finished and how many chunks it reported.
  */
 function killRank(dir: string, format: number, afterChunks: number, delayMs = 0): Promise<{ finished: boolean; chunks: number }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [child, dir, String(format), String(VICTIM)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "", chunks = 0, armed = afterChunks >= 0;
-    p.stdout.on("data", (d: Buffer) => {
-      out += d;
-      chunks = out.split("\n").filter((l) => l === "c").length;
-      if (armed && chunks >= afterChunks) {
-        armed = false;
-        setTimeout(() => p.kill("SIGKILL"), delayMs);
-      }
-    });
-    p.stderr.on("data", (d) => (err += d));
-    p.on("error", rej);
-    p.on("close", (code, signal) => {
-      const finished = out.includes("done");
-      if (!finished && signal !== "SIGKILL") rej(new Error(`fault child exited ${code}: ${err}`));
-      else res({ finished, chunks });
-    });
-  });
+  return killAfter([child, dir, String(format), String(VICTIM)], "c", afterChunks, delayMs).then(({ finished, steps }) => ({ finished, chunks: steps }));
 }
 
 function copyOf(dir: string): string {

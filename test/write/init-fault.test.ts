@@ -15,7 +15,8 @@ import { completedGeneration, readInitState } from "../../src/write/state.js";
 import { verifyStore } from "../../src/verify/verify.js";
 import { initDataset, RANKS } from "../fixtures/init-dataset.mjs";
 import { snapshotStore } from "../fixtures/snapshot.js";
-import { rng } from "../kernels/zstd-corpus.js";
+import { rng } from "../helpers/rng.js";
+import { killAfter } from "../helpers/kill.js";
 import { expectVerified } from "../helpers/verify.js";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -40,25 +41,7 @@ beforeAll(async () => {
 
 /** Run the child on `dir`; SIGKILL it `delayMs` after its `afterOps`-th store operation (never, for -1). */
 function killInit(dir: string, afterOps: number, delayMs = 0): Promise<{ finished: boolean; ops: number; pid: number }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [child, dir, "A"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "", ops = 0, armed = afterOps >= 0;
-    p.stdout.on("data", (d: Buffer) => {
-      out += d;
-      ops = out.split("\n").filter((l) => l === "op").length;
-      if (armed && ops >= afterOps) {
-        armed = false;
-        setTimeout(() => p.kill("SIGKILL"), delayMs);
-      }
-    });
-    p.stderr.on("data", (d) => (err += d));
-    p.on("error", rej);
-    p.on("close", (code, signal) => {
-      const finished = out.includes("done");
-      if (!finished && signal !== "SIGKILL") rej(new Error(`init child exited ${code}: ${err}`));
-      else res({ finished, ops, pid: p.pid! });
-    });
-  });
+  return killAfter([child, dir, "A"], "op", afterOps, delayMs).then(({ finished, steps, pid }) => ({ finished, ops: steps, pid }));
 }
 
 function xp(args: string[]): { code: number; err: string } {
