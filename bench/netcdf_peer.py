@@ -10,9 +10,9 @@
 import glob
 import json
 import os
-import resource
 import sys
-import time
+
+from xp_pool import run_pool
 
 VARS = ("temp", "wind")
 
@@ -76,27 +76,8 @@ def _open(in_dir):
     return ds
 
 
-def _rank(args):
-    in_dir, dst, ranks, rank = args
-    import xpartition  # noqa: F401  (registers the .partition accessor)
-
-    t0 = time.perf_counter()
-    _open(in_dir).partition.write(dst, ranks, ["time"], rank)
-    return {"rank": rank, "seconds": time.perf_counter() - t0, "maxRSS": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
-
-
 def convert(in_dir, dst, ranks):
-    import multiprocessing
-
-    import xpartition  # noqa: F401
-
-    ranks = int(ranks)
-    t0 = time.perf_counter()
-    _open(in_dir).partition.initialize_store(dst)
-    t_init = time.perf_counter() - t0
-    with multiprocessing.get_context("spawn").Pool(ranks) as pool:
-        got = pool.map(_rank, [(in_dir, dst, ranks, r) for r in range(ranks)])
-    print(json.dumps({"seconds": time.perf_counter() - t0, "initSeconds": t_init, "parentMaxRSS": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "ranks": got}))
+    run_pool(_open, in_dir, dst, ranks)
 
 
 def compare(a, b, in_dir):

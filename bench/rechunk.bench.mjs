@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median, mib, originalXpartition, timed } from "./peers.mjs";
+import { median, mib, originalXpartition, raceRounds, timed } from "./peers.mjs";
 import { d1Generate } from "xpartition/demo";
 import { FileSystemStore, initializeStore, openZarr, writePartition } from "xpartition";
 import * as zarr from "zarrita";
@@ -95,18 +95,7 @@ try {
   execFileSync(PY, [peer, "make", raw, String(T), src], { env: pyEnv, stdio: "inherit" });
   rmSync(raw, { recursive: true });
 
-  const rounds = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const [a, b] = [join(dir, "ours.zarr"), join(dir, "py.zarr")];
-    rmSync(a, { recursive: true, force: true });
-    rmSync(b, { recursive: true, force: true });
-    const round = { load1: loadavg()[0] };
-    if (i % 2 === 0) { round.ours = ours(a); round.peer = python(b); } else { round.peer = python(b); round.ours = ours(a); }
-    round.ratio = round.peer.seconds / round.ours.seconds;
-    rounds.push(round);
-    console.log(`round ${i + 1}: ours ${round.ours.seconds.toFixed(2)} s (process peak ${mib(round.ours.processMaxRSS).toFixed(0)} MiB), ` +
-      `xarray+dask+xpartition 0.2.2 ${round.peer.seconds.toFixed(2)} s (rank peaks ${round.peer.rankMaxRSS.map((x) => mib(x).toFixed(0)).join(", ")} MiB): ${round.ratio.toFixed(2)}x`);
-  }
+  const rounds = raceRounds(dir, ROUNDS, ours, python);
   const check = JSON.parse(execFileSync(PY, [peer, "compare", join(dir, "ours.zarr"), join(dir, "py.zarr"), src], { env: pyEnv, encoding: "utf8" }).trim().split("\n").pop());
   console.log(`outputs agree (chunks, codec, values = source): ${JSON.stringify(check)}`);
 

@@ -8,9 +8,9 @@
 #                                (and equal to SRC's)
 import json
 import os
-import resource
 import sys
-import time
+
+from xp_pool import run_pool
 
 
 def d1_dataset(raw_dir, t):
@@ -50,27 +50,8 @@ def _open(src):
     return ds
 
 
-def _rank(args):
-    src, dst, ranks, rank = args
-    import xpartition  # noqa: F401  (registers the .partition accessor)
-
-    t0 = time.perf_counter()
-    _open(src).partition.write(dst, ranks, ["time"], rank)
-    return {"rank": rank, "seconds": time.perf_counter() - t0, "maxRSS": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
-
-
 def rechunk(src, dst, ranks):
-    import multiprocessing
-
-    import xpartition  # noqa: F401
-
-    ranks = int(ranks)
-    t0 = time.perf_counter()
-    _open(src).partition.initialize_store(dst)
-    t_init = time.perf_counter() - t0
-    with multiprocessing.get_context("spawn").Pool(ranks) as pool:
-        got = pool.map(_rank, [(src, dst, ranks, r) for r in range(ranks)])
-    print(json.dumps({"seconds": time.perf_counter() - t0, "initSeconds": t_init, "parentMaxRSS": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "ranks": got}))
+    run_pool(_open, src, dst, ranks)
 
 
 def compare(a, b, src=None):
