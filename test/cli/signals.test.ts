@@ -23,8 +23,13 @@ function files(store: string): Map<string, string> {
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(store, p), readFileSync(p).toString("base64"));
+      try {
+        if (statSync(p).isDirectory()) walk(p);
+        else out.set(relative(store, p), readFileSync(p).toString("base64"));
+      } catch (e) {
+        // Polled while a writer runs: its temporary file can be renamed away between readdir and stat.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
     }
   };
   walk(store);
