@@ -31,10 +31,15 @@ export interface NcVar {
   /** Why the variable cannot be read, after "<file>: variable <name> " (an error unless it is dropped). */
   refusal?: string;
   attrs: Record<string, unknown>;
+  /** netCDF-4: the HDF5 dataset's path (records mode reads it in files of the same structure). */
+  hdf5Path?: string;
   /** The source's chunk shape (netCDF-4 chunked) or undefined (contiguous, netCDF-3). */
   chunks: number[] | undefined;
-  /** The C-order values of `region`, exactly its size, in a new array of the dtype. */
-  read: (region: readonly IndexRange[]) => Promise<TypedArray>;
+  /**
+   * The C-order values of `region`, exactly its size: in `into` when the backend can write there (it returns
+   * `into` then), else in a new array of the dtype.
+   */
+  read: (region: readonly IndexRange[], into?: TypedArray) => Promise<TypedArray>;
 }
 
 export interface NcGroup {
@@ -95,10 +100,10 @@ export async function buildDataset(g: NcGroup, options: OpenNetCDFOptions): Prom
     const name = v.name;
     // The source's chunks (each read is a whole number of them) or, unchunked, the whole variable (as xarray).
     const chunks = (v.chunks ?? v.shape).map((s) => Math.max(s, 1));
-    const read = async (region: readonly IndexRange[]): Promise<TypedArray> => {
+    const read = async (region: readonly IndexRange[], into?: TypedArray): Promise<TypedArray> => {
       options.onRead?.(name, region);
       try {
-        return await v.read(region);
+        return await v.read(region, into);
       } catch (e) {
         if (e instanceof SourceError) throw e;
         throw new SourceError(`${g.path}: variable ${q(name)}: reading its values failed: ${(e as Error).message}`, { cause: e });
@@ -113,17 +118,22 @@ export async function buildDataset(g: NcGroup, options: OpenNetCDFOptions): Prom
   return new Dataset({ coords, dataVars, attrs: groupAttrs });
 }
 
-/** A compute function copying the reader's result into `out` (a view of WASM memory stays addressed by pointer). */
-function computeInto(dtype: DType, read: (r: readonly IndexRange[]) => Promise<TypedArray>) {
+/**
+ * A compute function reading into `out` when the reader can (else copying its result there). A view of WASM
+ * memory stays addressed by pointer: if the memory grew while the read awaited, the values go to a fresh view.
+ */
+export function computeInto(dtype: DType, read: (r: readonly IndexRange[], into?: TypedArray) => Promise<TypedArray>) {
   const info = dtypeInfo(dtype);
   return async (region: readonly IndexRange[], out?: TypedArray): Promise<TypedArray> => {
     if (!out) return read(region);
     const k = kernels();
     const ptr = k.owns(out) ? out.byteOffset : -1;
     const n = out.length;
-    const data = await read(region);
+    const data = await read(region, out);
+    if (data === out && out.byteLength === n * info.size) return out;
     const dst = ptr >= 0 ? new info.ctor(k.memory.buffer, ptr, n) : out;
-    dst.set(data as never);
+    // Written in place before the memory grew: its bytes are in the new buffer at the same address.
+    if (data !== out) dst.set(data as never);
     return dst;
   };
 }

@@ -20,6 +20,7 @@ interface H5Module {
   _free(p: number): void;
   get_dataset_data(file: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, stride: bigint[] | null, ptr: bigint): number;
   get_attached_scales(file: bigint, path: string, axis: number): string[];
+  get_dataset_metadata(file: bigint, path: string): { type: number; size: number; signed: boolean; shape: unknown[] | null; chunks: unknown[] | null };
 }
 
 const q = JSON.stringify;
@@ -33,6 +34,7 @@ const NON_COORD = "_nc4_non_coord_";
 const MAX_READ = 64 << 20;
 
 let loading: Promise<{ h5: H5; M: H5Module }> | undefined;
+let loaded: { h5: H5; M: H5Module } | undefined;
 
 /** h5wasm, loaded on first use, with HDF5 errors thrown (by default they print and yield garbage). */
 export function h5wasm(): Promise<{ h5: H5; M: H5Module }> {
@@ -40,7 +42,7 @@ export function h5wasm(): Promise<{ h5: H5; M: H5Module }> {
     const h5 = mod.default;
     const M = (await h5.ready) as unknown as H5Module & { activate_throwing_error_handler(): number };
     M.activate_throwing_error_handler();
-    return { h5, M };
+    return (loaded = { h5, M });
   });
   return loading;
 }
@@ -133,10 +135,34 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
       }
       const vattrs = attrsOf(`${where} variable ${q(name)}`, ds as never);
       const base = { name, dims, shape, attrs: vattrs, chunks: meta.chunks ? meta.chunks.map(Number) : undefined };
-      vars.push({ ...base, dtype, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
+      vars.push({ ...base, dtype, hdf5Path: dsPath, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
     }
     return { path, format: where, attrs, vars };
   });
+}
+
+/**
+ * The reader of dataset `dsPath` in file `path`, a file `init` described and checked already (records mode,
+ * unchanged since by size and mtime): instead of describing the whole file again (~40 WASM calls), one call
+ * reads this dataset's metadata, checked against what is expected (dtype, shape). undefined when h5wasm is not
+ * loaded yet, the file does not open as HDF5 or the dataset is not as expected: the caller then describes
+ * the file in full (whose errors name what differs).
+ */
+export function recordedReader(path: string, dsPath: string, dtype: DType, shape: readonly number[]): NcVar["read"] | undefined {
+  if (!loaded) return undefined;
+  const { h5, M } = loaded;
+  let meta: ReturnType<H5Module["get_dataset_metadata"]>;
+  try {
+    meta = h5Files.useSync(path, () => {
+      const f = new h5.File(path, "r");
+      return { value: f, close: () => void f.close() };
+    }, (f) => M.get_dataset_metadata(f.file_id, dsPath));
+  } catch {
+    return undefined;
+  }
+  const got = (meta.shape ?? []).map(Number);
+  if (dtypeOf(meta) !== dtype || got.length !== shape.length || got.some((s, d) => s !== shape[d])) return undefined;
+  return reader(path, dsPath, got, meta.chunks ? meta.chunks.map(Number) : undefined, dtype, h5, M);
 }
 
 function reader(path: string, dsPath: string, shape: number[], chunks: number[] | undefined, dtype: DType, h5: H5, M: H5Module) {
@@ -146,13 +172,17 @@ function reader(path: string, dsPath: string, shape: number[], chunks: number[] 
     const f = new h5.File(path, "r");
     return { value: f, close: () => void f.close() };
   };
-  /** The C-order values of the box [lo, hi) (whole chunks, or any box of a contiguous variable), in a new array. */
-  const readBox = (lo: number[], hi: number[]): TypedArray => {
+  /**
+   * The C-order values of the box [lo, hi) (whole chunks, or any box of a contiguous variable), copied from
+   * h5wasm's heap straight into `into` when given (the caller's block: no array of our own to allocate, fault in
+   * and copy again), else into a new array.
+   */
+  const readBox = (lo: number[], hi: number[], into?: TypedArray): TypedArray => {
     const ext = hi.map((h, d) => h - lo[d]!);
     const n = ext.reduce((p, e) => p * e, 1);
-    const out = new info.ctor(n);
+    const out = into && into.length === n ? into : new info.ctor(n);
     if (n === 0) return out;
-    const bytes = new Uint8Array(out.buffer);
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     const read = (count: bigint[] | null, offset: bigint[] | null, nb: number, at: number): void => {
       const ptr = M._malloc(nb);
       if (ptr === 0) throw new Error(`h5wasm could not allocate ${nb} bytes`);
@@ -184,11 +214,12 @@ function reader(path: string, dsPath: string, shape: number[], chunks: number[] 
     return out;
   };
   const id = `${path}\0${dsPath}`;
-  return async (region: readonly IndexRange[]): Promise<TypedArray> => {
+  // Synchronous up to the copy into `into` (a view of WASM memory the caller made just before: it stays valid).
+  return async (region: readonly IndexRange[], into?: TypedArray): Promise<TypedArray> => {
     if (region.some((r) => r.stop <= r.start)) return new info.ctor(0);
     const lo = region.map((r, d) => (chunks ? Math.floor(r.start / chunks[d]!) * chunks[d]! : r.start));
     const hi = region.map((r, d) => (chunks ? Math.min(shape[d]!, Math.ceil(r.stop / chunks[d]!) * chunks[d]!) : r.stop));
-    if (region.every((r, d) => r.start === lo[d] && r.stop === hi[d])) return readBox(lo, hi);
+    if (region.every((r, d) => r.start === lo[d] && r.stop === hi[d])) return readBox(lo, hi, into);
     // Chunks read for a region smaller than them are kept a while: the next regions (e.g. the next time step)
     // are likely cut from the same chunks.
     let hit = boxCache.find(id, lo, hi);

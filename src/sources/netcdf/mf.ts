@@ -12,8 +12,11 @@ import { LazyArray, lazy } from "../../model/lazy.js";
 import { Dataset } from "../../model/dataset.js";
 import { globPaths, hasGlob } from "../detect.js";
 import { SourceError } from "../errors.js";
-import { buildDataset, type OpenNetCDFOptions } from "./build.js";
+import type { TypedArray } from "../../kernels/arena.js";
+import type { IndexRange } from "../../model/region.js";
+import { buildDataset, computeInto, type NcGroup, type OpenNetCDFOptions } from "./build.js";
 import { fingerprintOf } from "./fingerprint.js";
+import { recordedReader } from "./hdf5.js";
 import { describeNetCDF } from "./open.js";
 
 export interface OpenMfDatasetOptions extends OpenNetCDFOptions {
@@ -169,7 +172,7 @@ function checkEncoding(first: Dataset, firstFile: string, ds: Dataset, file: str
 
 /** Files this thread opened in records mode (a rank's open-file count: figures and tests). */
 export function mfOpenedFiles(): number {
-  return opened.size;
+  return touched.size;
 }
 
 function changed(rec: MfFileRecord, st: { size: number; mtimeMs: number }): SourceError {
@@ -177,24 +180,49 @@ function changed(rec: MfFileRecord, st: { size: number; mtimeMs: number }): Sour
 }
 
 /** Opened files of records mode, per thread (metadata only; descriptors live in the handle LRUs). */
-const opened = new Map<string, Promise<Dataset>>();
+const opened = new Map<string, Promise<{ g: NcGroup; ds: Dataset }>>();
+/** Paths of the files this thread opened in records mode, described in full or read through recordedReader. */
+const touched = new Set<string>();
 
 /** `rec`'s file opened after checking that it is the file `init` saw (size, mtime, metadata). */
-function openRecorded(rec: MfFileRecord, options: OpenMfDatasetOptions): Promise<Dataset> {
+function openRecorded(rec: MfFileRecord, options: OpenMfDatasetOptions): Promise<{ g: NcGroup; ds: Dataset }> {
   const key = `${rec.path}\0${options.group ?? ""}\0${rec.fingerprint}`;
   let p = opened.get(key);
   if (!p) {
+    touched.add(rec.path);
     p = (async () => {
       const st = await statRecord(rec.path);
       if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) throw changed(rec, st);
       const g = await describeNetCDF(rec.path, options.group);
       if (fingerprintOf(g) !== rec.fingerprint) throw new SourceError(`${rec.path}: its metadata changed since init (fingerprint ${fingerprintOf(g)}, init recorded ${rec.fingerprint})`);
-      return buildDataset(g, options);
+      return { g, ds: await buildDataset(g, options) };
     })();
     p.catch(() => opened.delete(key));
     opened.set(key, p);
   }
   return p;
+}
+
+type Compute = (region: readonly IndexRange[], out?: TypedArray) => Promise<TypedArray>;
+
+/**
+ * Variable `name` of recorded file `rec` read directly (netCDF-4): `init` described and checked the file and
+ * every file was stat'ed unchanged when the rank opened the dataset, so only this dataset's own metadata is
+ * read (recordedReader) instead of the whole file's. undefined when that does not apply: described in full.
+ */
+function directCompute(rec: MfFileRecord, name: string, hdf5Path: string | undefined, v: DataArray, shape: readonly number[], options: OpenMfDatasetOptions): Compute | undefined {
+  if (hdf5Path === undefined || v.dtype === undefined) return undefined;
+  const read = recordedReader(rec.path, hdf5Path, v.dtype, shape);
+  if (!read) return undefined;
+  touched.add(rec.path);
+  return computeInto(v.dtype, async (region, into) => {
+    options.onRead?.(name, region);
+    try {
+      return await read(region, into);
+    } catch (e) {
+      throw new SourceError(`${rec.path}: variable ${q(name)}: reading its values failed: ${(e as Error).message}`, { cause: e });
+    }
+  });
 }
 
 /**
@@ -214,7 +242,8 @@ export async function openMfRecords(records: readonly MfFileRecord[], options: O
       if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) throw changed(rec, st);
     }));
   }
-  const first = await openRecorded(records[0]!, options);
+  const { g: firstGroup, ds: first } = await openRecorded(records[0]!, options);
+  const hdf5Paths = new Map(firstGroup.vars.map((v) => [v.name, v.hdf5Path]));
   if (!(dim in first.sizes)) throw new SourceError(`${records[0]!.path}: has no dimension ${q(dim)} to join the files along`);
   if (first.sizes[dim] !== records[0]!.length) throw new SourceError(`${records[0]!.path}: has ${first.sizes[dim]} along ${q(dim)}, init recorded ${records[0]!.length}`);
   const standIn = (rec: MfFileRecord): Dataset => {
@@ -224,10 +253,14 @@ export async function openMfRecords(records: readonly MfFileRecord[], options: O
       // Our netCDF variables are all LazyArrays: the stand-in takes the first file's chunk lengths.
       const src = v.data as LazyArray;
       const chunks = src.chunks.map((c, d) => (d === axis ? Math.max(1, Math.min(c[0] ?? 1, rec.length)) : Math.max(1, c[0] ?? 1)));
+      // Tried at the first compute, synchronously: `out` (a view of WASM memory) is still valid when read into.
+      let direct: Compute | null | undefined;
       const data = lazy({
         shape, dtype: v.dtype, chunks, name,
         compute: async (region, out, cache) => {
-          const ds = await openRecorded(rec, options);
+          if (direct === undefined) direct = directCompute(rec, name, hdf5Paths.get(name), v, shape, options) ?? null;
+          if (direct) return direct(region, out);
+          const { ds } = await openRecorded(rec, options);
           checkFile(first, records[0]!.path, ds, rec.path, dim);
           if (ds.sizes[dim] !== rec.length) throw new SourceError(`${rec.path}: has ${ds.sizes[dim]} along ${q(dim)}, init recorded ${rec.length}`);
           return (ds.get(name)!.data as LazyArray).compute(region, out, cache);
