@@ -20,7 +20,15 @@ interface H5Module {
   _free(p: number): void;
   get_dataset_data(file: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, stride: bigint[] | null, ptr: bigint): number;
   get_attached_scales(file: bigint, path: string, axis: number): string[];
-  get_dataset_metadata(file: bigint, path: string): { type: number; size: number; signed: boolean; shape: unknown[] | null; chunks: unknown[] | null };
+  get_dataset_metadata(file: bigint, path: string): { type: number; size: number; signed: boolean; vlen: boolean; shape: unknown[] | null; chunks: unknown[] | null };
+  get_dataset_filters(file: bigint, path: string): { id: number; name: string }[];
+  get_attribute_names(file: bigint, path: string): string[];
+  get_attribute_metadata(file: bigint, path: string, name: string): AttrMeta;
+  get_attribute_data(file: bigint, path: string, name: string, ptr: bigint): number;
+  get_names(file: bigint, path: string, recursive: boolean): string[];
+  get_types(file: bigint, path: string): Record<string, number>;
+  get_type(file: bigint, path: string): number;
+  H5G_GROUP: number;
 }
 
 const q = JSON.stringify;
@@ -61,15 +69,64 @@ function dtypeOf(meta: { type: number; size: number; signed: boolean }): DType |
   return undefined;
 }
 
-function attrsOf(where: string, obj: { attrs: Record<string, { value: unknown; metadata: { type: number } }> }): Record<string, unknown> {
+interface AttrMeta {
+  type: number;
+  size: number;
+  signed: boolean;
+  vlen: boolean;
+  cset: number;
+  shape: unknown[] | null;
+  total_size: number;
+}
+const NUMERIC: Record<string, new (b: ArrayBuffer) => unknown> = {
+  "0,1,true": Int8Array, "0,2,true": Int16Array, "0,4,true": Int32Array, "0,8,true": BigInt64Array,
+  "0,1,false": Uint8Array, "0,2,false": Uint16Array, "0,4,false": Uint32Array, "0,8,false": BigUint64Array,
+  "1,4,true": Float32Array, "1,8,true": Float64Array, "1,4,false": Float32Array, "1,8,false": Float64Array,
+};
+
+/**
+ * Attribute `name` of object `path` with its HDF5 type class, in two WASM calls (h5wasm's Attribute takes three:
+ * it reads the metadata twice): numbers (read little-endian by h5wasm) and fixed-length strings are decoded
+ * here as h5wasm decodes them; variable-length strings go through h5wasm.
+ */
+function readAttr(M: H5Module, fid: bigint, path: string, name: string, viaH5: () => unknown): { type: number; value: unknown } {
+  const meta = M.get_attribute_metadata(fid, path, name);
+  const t = meta.type;
+  if (!meta.shape) return { type: t, value: null };
+  const accessor = t === 0 || t === 1 ? NUMERIC[`${t},${meta.size},${meta.signed}`] : undefined;
+  if (!accessor && !(t === 3 && !meta.vlen)) return { type: t, value: t === 0 || t === 1 || t === 3 ? viaH5() : undefined };
+  const nbytes = meta.size * meta.total_size;
+  const ptr = M._malloc(Math.max(1, nbytes));
+  if (ptr === 0) throw new Error(`h5wasm could not allocate ${nbytes} bytes`);
+  let data: Uint8Array;
+  try {
+    M.get_attribute_data(fid, path, name, BigInt(ptr));
+    data = M.HEAPU8.slice(ptr, ptr + nbytes);
+  } finally {
+    M._free(ptr);
+  }
+  // A scalar dataspace is its one value (as h5wasm returns it).
+  const scalar = (v: ArrayLike<unknown>): unknown => (meta.shape!.length === 0 ? v[0] : v);
+  if (accessor) return { type: t, value: scalar(new accessor(data.buffer as ArrayBuffer) as ArrayLike<unknown>) };
+  const decoder = new TextDecoder(meta.cset === 1 ? "utf-8" : "ascii");
+  const out: string[] = [];
+  for (let i = 0; i < Math.floor(nbytes / meta.size); i++) {
+    let bytes = data.subarray(i * meta.size, (i + 1) * meta.size);
+    const zero = bytes.indexOf(0);
+    if (zero > -1) bytes = bytes.subarray(0, zero);
+    out.push(decoder.decode(bytes));
+  }
+  return { type: t, value: scalar(out) };
+}
+
+/** The attributes of object `path` (names listed by the caller) but netCDF-C's own, checked and unwrapped. */
+function attrsOf(where: string, M: H5Module, fid: bigint, path: string, names: readonly string[], obj: () => { get_attribute(n: string, json: false): unknown }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const all = obj.attrs;
-  for (const name of Object.keys(all)) {
+  for (const name of names) {
     if (INTERNAL.has(name)) continue;
-    const a = all[name]!;
-    const t = a.metadata.type;
+    const { type: t, value } = readAttr(M, fid, path, name, () => obj().get_attribute(name, false));
     if (t !== 0 && t !== 1 && t !== 3) throw new SourceError(`${where}: attribute ${q(name)} has HDF5 type ${H5T[t] ?? t}, which xpartition cannot read`);
-    let v = a.value;
+    let v = value;
     // netCDF stores every attribute as an array: one value is that value.
     if ((ArrayBuffer.isView(v) || Array.isArray(v)) && (v as ArrayLike<unknown>).length === 1) v = (v as ArrayLike<unknown>)[0];
     out[name] = v;
@@ -78,8 +135,15 @@ function attrsOf(where: string, obj: { attrs: Record<string, { value: unknown; m
 }
 
 const baseName = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
+const H5O_TYPE_DATASET = 1;
 
-/** Open group `group` (default the root) of the netCDF-4 file `path`. */
+/**
+ * Open group `group` (default the root) of the netCDF-4 file `path`. `init` describes every file of a
+ * many-file source, so this keeps WASM calls few: one listing of the group's members with their types, one
+ * listing of each object's attributes, two calls per attribute read, and dimension names from netCDF-C's
+ * `_Netcdf4Coordinates` ids when the group's scales carry them (as netCDF-C reads them), else from the
+ * attached dimension scales.
+ */
 export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
   const { h5, M } = await h5wasm();
   const gpath = group === undefined || group === "" || group === "/" ? "/" : `/${group.replace(/^\/+|\/+$/g, "")}`;
@@ -88,30 +152,40 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
     const f = new h5.File(path, "r");
     return { value: f, close: () => void f.close() };
   }, (f) => {
-    const g = f.get(gpath);
-    if (!(g instanceof h5.Group)) {
+    const fid = f.file_id;
+    if (gpath !== "/" && M.get_type(fid, gpath) !== M.H5G_GROUP) {
       const groups = (f.keys() as string[]).filter((k) => f.get(k) instanceof h5.Group);
       throw new SourceError(`${where}: has no group ${q(group)} (groups at the root: ${groups.join(", ") || "none"})`);
     }
-    const attrs = attrsOf(`${where} group ${gpath}`, g as never);
-    const vars: NcVar[] = [];
-    for (const key of g.keys() as string[]) {
-      const d = g.get(key);
-      if (!(d instanceof h5.Dataset)) continue;
-      const ds = d as H5Dataset;
+    const attrs = attrsOf(`${where} group ${gpath}`, M, fid, gpath, M.get_attribute_names(fid, gpath), () => f.get(gpath) as never);
+    const types = M.get_types(fid, gpath);
+    // First the datasets' attribute names and scale attributes: dimension ids name the dims of the variables.
+    const objs = (M.get_names(fid, gpath, false)).filter((key) => types[key] === H5O_TYPE_DATASET).map((key) => {
       const dsPath = gpath === "/" ? `/${key}` : `${gpath}/${key}`;
-      const names = Object.keys(ds.attrs);
-      const cls = names.includes("CLASS") ? ds.attrs.CLASS!.value : undefined;
-      const isScale = cls === "DIMENSION_SCALE";
-      if (isScale && names.includes("NAME") && String(ds.attrs.NAME!.value).startsWith(DIM_ONLY)) continue;
+      const names = M.get_attribute_names(fid, dsPath);
+      const obj = () => new h5.Dataset(fid, dsPath);
+      const read = (n: string) => (names.includes(n) ? readAttr(M, fid, dsPath, n, () => obj().get_attribute(n, false)).value : undefined);
+      const cls = read("CLASS");
+      const isScale = (Array.isArray(cls) ? cls[0] : cls) === "DIMENSION_SCALE";
+      const nm = isScale ? read("NAME") : undefined;
+      const dimOnly = isScale && String(Array.isArray(nm) ? nm[0] : nm).startsWith(DIM_ONLY);
+      const dimid = isScale ? read("_Netcdf4Dimid") : undefined;
+      const id = ArrayBuffer.isView(dimid) && (dimid as Int32Array).length === 1 ? (dimid as Int32Array)[0] : dimid;
+      return { key, dsPath, names, obj, read, isScale, dimOnly, dimid: typeof id === "number" || typeof id === "bigint" ? Number(id) : undefined };
+    });
+    const byDimid = new Map<number, string>();
+    for (const o of objs) if (o.dimid !== undefined) byDimid.set(o.dimid, o.key);
+    const vars: NcVar[] = [];
+    for (const { key, dsPath, names, obj, read, isScale, dimOnly } of objs) {
+      if (dimOnly) continue;
       const name = key.startsWith(NON_COORD) ? key.slice(NON_COORD.length) : key;
-      const meta = ds.metadata;
+      const meta = M.get_dataset_metadata(fid, dsPath);
       const shape = (meta.shape ?? []).map(Number);
       const unreadable = (refusal: string, dims: string[] = shape.map((_, i) => `dim_${i}`)): void => {
         vars.push({ name, dims, shape, attrs: {}, chunks: undefined, dtype: undefined, refusal, read: () => Promise.reject(new Error(refusal)) });
       };
       // Checked at open: HDF5 would fail only at the first read (or, without the throwing handler, return garbage).
-      const flt = ds.filters.find((x) => !FILTERS.has(x.id));
+      const flt = M.get_dataset_filters(fid, dsPath).find((x) => !FILTERS.has(x.id));
       if (flt) {
         unreadable(`is compressed with HDF5 filter ${flt.id}${flt.name ? ` (${flt.name})` : ""}, which h5wasm cannot decode (it decodes deflate, shuffle, fletcher32, szip, scaleoffset): leave it out with dropVariables: [${q(name)}] (--drop ${name}), or convert the file (nccopy -F none)`);
         continue;
@@ -119,13 +193,21 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
       let dims: string[];
       if (isScale && shape.length === 1) dims = [name];
       else {
-        const scales = shape.map((_, axis) => M.get_attached_scales(f.file_id, dsPath, axis));
-        const axis = scales.findIndex((x) => !x.length);
-        if (axis >= 0) {
-          unreadable(`has no dimension scale on axis ${axis}: not a netCDF-4 variable (netCDF-C would invent phony_dim names); leave it out with dropVariables: [${q(name)}] (--drop ${name})`);
-          continue;
+        // netCDF-C's dimension ids, when every one is a scale of this group (else the scales attached, which
+        // also finds dimensions of parent groups).
+        const ids = names.includes("DIMENSION_LIST") ? read("_Netcdf4Coordinates") : undefined;
+        const fromIds = ArrayBuffer.isView(ids) && (ids as Int32Array).length === shape.length
+          ? Array.from(ids as Int32Array, (id) => byDimid.get(Number(id))) : undefined;
+        if (fromIds && fromIds.every((d) => d !== undefined)) dims = fromIds as string[];
+        else {
+          const scales = shape.map((_, axis) => M.get_attached_scales(fid, dsPath, axis));
+          const axis = scales.findIndex((x) => !x.length);
+          if (axis >= 0) {
+            unreadable(`has no dimension scale on axis ${axis}: not a netCDF-4 variable (netCDF-C would invent phony_dim names); leave it out with dropVariables: [${q(name)}] (--drop ${name})`);
+            continue;
+          }
+          dims = scales.map((x) => baseName(x[0]!));
         }
-        dims = scales.map((x) => baseName(x[0]!));
       }
       const dtype = dtypeOf(meta);
       if (!dtype) {
@@ -133,7 +215,7 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
         unreadable(typeRefusal(name, kind), dims);
         continue;
       }
-      const vattrs = attrsOf(`${where} variable ${q(name)}`, ds as never);
+      const vattrs = attrsOf(`${where} variable ${q(name)}`, M, fid, dsPath, names, obj);
       const base = { name, dims, shape, attrs: vattrs, chunks: meta.chunks ? meta.chunks.map(Number) : undefined };
       vars.push({ ...base, dtype, hdf5Path: dsPath, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
     }
