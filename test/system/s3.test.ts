@@ -1,10 +1,13 @@
 // S3 stores against independent implementations: SigV4 signatures equal to Debian's botocore (S3SigV4Auth,
-// fixed clock); a store written by writeAll (2 worker threads reopening s3://) listed and fetched by boto3 and
+// fixed clock; and for requests as they arrive at a server); a store written by writeAll (2 worker threads reopening s3://) listed and fetched by boto3 and
 // compared byte for byte with a filesystem store of the same dataset; zarrita reading it over plain HTTP;
 // the Kubernetes Indexed Job workflow with the CLI (init, 8 processes with JOB_COMPLETION_INDEX, status,
 // verify, clean); a 2 500-key listing in pages of 100. Server: s3rver under --openssl-legacy-provider.
 // Needs: python3-boto3, python3-botocore; dist/ built (node scripts/build.mjs).
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -100,6 +103,43 @@ describe("S3 stores and independent implementations", () => {
     expect(ours[7]).toMatch(/x-amz-security-token/);
     const theirs = JSON.parse(execFileSync(PY, ["-c", SIGN], { input: JSON.stringify(input), encoding: "utf8" }));
     expect(theirs).toEqual(ours);
+  });
+
+  it("the requests as they arrive (node:http, session token): UNSIGNED-PAYLOAD, Content-MD5, and botocore's signature for them", async () => {
+    const seen: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on("data", (d: Buffer) => parts.push(d));
+      req.on("end", () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(parts) });
+        res.writeHead(req.method === "GET" ? 404 : 200, { "content-length": "0" });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const k = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "FwoGZXIvYXdzE+/session=token" };
+    try {
+      const st = new S3Store({ bucket: "bkt", prefix: "w é.zarr", endpoint, region: "eu-west-3", credentials: k, env: {} });
+      expect(st.requester.transport.name).toBe("node:http");
+      await st.set("/temp/c/0/1", new Uint8Array(100_000).map((_, i) => i & 255));
+      await st.get("/a+b/.zattrs");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const input = seen.map((s) => {
+      const auth = String(s.headers.authorization);
+      const signed = /SignedHeaders=([^,]+)/.exec(auth)![1]!.split(";");
+      const skip = new Set(["host", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]);
+      const headers = Object.fromEntries(Object.entries(s.headers).filter(([h]) => signed.includes(h) && !skip.has(h)));
+      expect(s.headers["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
+      expect(s.headers["x-amz-security-token"]).toBe(k.sessionToken);
+      if (s.method === "PUT") expect(s.headers["content-md5"]).toBe(createHash("md5").update(s.body).digest("base64"));
+      return { method: s.method, url: endpoint + s.url, headers, body: s.body.toString("hex"), datetime: s.headers["x-amz-date"], id: k.accessKeyId, secret: k.secretAccessKey, token: k.sessionToken, region: "eu-west-3" };
+    });
+    expect(input.map((c) => c.method)).toEqual(["PUT", "GET"]);
+    const theirs = JSON.parse(execFileSync(PY, ["-c", SIGN], { input: JSON.stringify(input), encoding: "utf8" }));
+    expect(theirs).toEqual(seen.map((s) => s.headers.authorization));
   });
 
   it("writeAll into an S3Store (worker threads rebuild it, static keys included): boto3 lists and fetches every key, equal to a filesystem store's", async () => {

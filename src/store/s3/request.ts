@@ -1,12 +1,15 @@
-// One S3 request, owned end to end: signed with aws4fetch (its own retries off: it cannot resend every body
-// and retries too long), a bounded number in flight per store, a timeout per attempt covering the whole
+// One S3 request, owned end to end: signed with aws4fetch's SigV4 signer (its client's fetch and retries are
+// not used: they cannot resend every body and retry too long; the payload is UNSIGNED-PAYLOAD, as aws4fetch
+// sets for S3 and botocore does over https, Content-MD5 guarding the body), sent by ./transport.ts, a bounded
+// number in flight per store, a timeout per attempt covering the whole
 // body, and retries with exponential backoff and full jitter on 5xx, 429, 503 SlowDown, 400 BadDigest /
 // RequestTimeout (a body damaged or stalled in transit), resets and timeouts. Every request is idempotent
 // (same key, same bytes), so a retried PUT never leaves a different object. Anything else fails at once with
 // an S3Error naming the key, the status and the server's message (501 NotImplemented too: it will not change).
-import { AwsClient } from "aws4fetch";
+import { AwsV4Signer } from "aws4fetch";
 import { StoreError } from "../types.js";
 import { CredentialCache, xmlText, type S3Credentials } from "./credentials.js";
+import { defaultTransport, TransportError, type Transport, type WireResponse } from "./transport.js";
 
 export interface RequestPolicy {
   /** Requests in flight at once (per store). */
@@ -33,7 +36,7 @@ export interface S3Request {
 
 export interface S3Response {
   status: number;
-  headers: Headers;
+  headers: WireResponse["headers"];
   body: Uint8Array;
   /** How many attempts it took (1 = no retry). */
   attempts: number;
@@ -75,7 +78,10 @@ class Retryable extends Error {}
 
 export class S3Requester {
   private readonly limiter: Limiter;
-  private clients = new WeakMap<S3Credentials, AwsClient>();
+  /** aws4fetch's cache of derived signing keys, one per credentials. */
+  private keyCaches = new WeakMap<S3Credentials, Map<string, ArrayBuffer>>();
+  /** How requests are sent (node:http in Node, fetch elsewhere); replaceable for tests. */
+  transport: Transport;
   /** Requests sent (attempts), for tests and figures. */
   attempts = 0;
 
@@ -87,25 +93,30 @@ export class S3Requester {
     readonly credentialSource: string,
   ) {
     this.limiter = new Limiter(policy.maxConcurrency);
+    this.transport = defaultTransport(policy.maxConcurrency);
   }
 
-  private async client(): Promise<AwsClient | undefined> {
+  /**
+   * `req`'s URL and headers as sent: signed with the current credentials (unless anonymous), at `datetime`
+   * (20240101T000000Z) if given. The body is not read: the payload hash is UNSIGNED-PAYLOAD.
+   */
+  async signedHeaders(req: S3Request, datetime?: string): Promise<{ url: URL; headers: [string, string][] }> {
     const c = await this.credentials.get();
-    if (!c) return undefined;
-    let client = this.clients.get(c);
-    if (!client) {
-      client = new AwsClient({ ...c, service: "s3", region: this.region, retries: 0 });
-      this.clients.set(c, client);
-    }
-    return client;
+    if (!c) return { url: new URL(req.url), headers: Object.entries(req.headers ?? {}) };
+    let cache = this.keyCaches.get(c);
+    if (!cache) this.keyCaches.set(c, (cache = new Map()));
+    const { accessKeyId, secretAccessKey, sessionToken } = c;
+    const signer = new AwsV4Signer({ method: req.method, url: req.url, headers: req.headers, accessKeyId, secretAccessKey, sessionToken, service: "s3", region: this.region, cache, datetime });
+    const signed = await signer.sign();
+    const headers: [string, string][] = [];
+    signed.headers.forEach((v, k) => headers.push([k, v]));
+    return { url: signed.url, headers };
   }
 
-  /** `req` as it is sent: signed with the current credentials (unless anonymous), at `datetime` (20240101T000000Z) if given. */
+  /** `req` as it is sent, as a Request (for comparing signatures with other signers). */
   async sign(req: S3Request, datetime?: string): Promise<Request> {
-    const client = await this.client();
-    const init = { method: req.method, headers: { ...req.headers }, body: req.body as BodyInit | undefined };
-    if (!client) return new Request(req.url, init);
-    return client.sign(req.url, datetime ? { ...init, aws: { datetime } } : init);
+    const { url, headers } = await this.signedHeaders(req, datetime);
+    return new Request(url, { method: req.method, headers, body: req.body as BodyInit | undefined });
   }
 
   /** Send `req`, retrying what is transient. */
@@ -137,29 +148,23 @@ export class S3Requester {
     const limit = this.policy.timeoutMs + Math.ceil((req.body?.byteLength ?? 0) / 1000);
     const timer = setTimeout(() => ctl.abort(), limit);
     try {
-      let signed: Request;
+      let signed: { url: URL; headers: [string, string][] };
       try {
-        signed = await this.sign(req);
+        signed = await this.signedHeaders(req);
       } catch (e) {
         throw new S3Error(`${req.what}: ${req.method}: no credentials (${this.credentialSource}): ${(e as Error).message}`, req.what, undefined, "NoCredentials");
       }
-      let res: Response;
+      let res: WireResponse;
       try {
-        res = await fetch(signed, { signal: ctl.signal });
+        res = await this.transport.send(signed.url, req.method, signed.headers, req.body, ctl.signal);
       } catch (e) {
-        throw new Retryable(ctl.signal.aborted ? `timed out after ${limit} ms` : `connection failed (${causeOf(e)})`);
+        if (!(e instanceof TransportError)) throw e;
+        if (e.stage === "connect") throw new Retryable(ctl.signal.aborted ? `timed out after ${limit} ms` : `connection failed (${e.detail})`);
+        throw new Retryable(ctl.signal.aborted ? `timed out after ${limit} ms reading the answer` : `the answer was cut short (${e.detail})`);
       }
-      let body: Uint8Array;
-      try {
-        body = new Uint8Array(await res.arrayBuffer());
-      } catch (e) {
-        throw new Retryable(ctl.signal.aborted ? `timed out after ${limit} ms reading the answer` : `the answer was cut short (${causeOf(e)})`);
-      }
-      const len = res.headers.get("content-length");
-      if (req.method !== "HEAD" && len !== null && Number(len) !== body.length && !res.headers.get("content-encoding")) {
-        throw new Retryable(`the answer was cut short (${body.length} of ${len} bytes)`);
-      }
-      if (res.ok || req.accept?.includes(res.status)) return { status: res.status, headers: res.headers, body };
+      const body = res.body;
+      const ok = res.status >= 200 && res.status < 300;
+      if (ok || req.accept?.includes(res.status)) return { status: res.status, headers: res.headers, body };
       const text = new TextDecoder().decode(body);
       const code = xmlText(text, "Code");
       const message = xmlText(text, "Message") ?? (text.trim().slice(0, 300) || res.statusText);
@@ -176,11 +181,6 @@ export class S3Requester {
     if (status === 403 || code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch") return ` (credentials: ${this.credentialSource})`;
     return "";
   }
-}
-
-function causeOf(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } };
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
