@@ -15,7 +15,7 @@
 // Needs /usr/bin/python3 with python3-boto3 (apt-get install -y python3-boto3). Under the bench lock:
 // `flock /tmp/xp-bench.lock node bench/s3.bench.mjs` after `node scripts/build.mjs`.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,7 +24,8 @@ import { S3Store, writeAll } from "xpartition";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const time = Number(process.env.XP_BENCH_TIME ?? 96);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const levels = (process.env.BENCH_LEVELS ?? "8,32,64").split(",").map(Number);
+// BENCH_LEVELS="" leaves the cloud-like link out (quick runs).
+const levels = (process.env.BENCH_LEVELS ?? "8,32,64").split(",").filter(Boolean).map(Number);
 const PY = process.env.PYTHON ?? "/usr/bin/python3";
 const creds = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 const dataset = new URL(`../dist/demo/d1-module.js?time=${time}`, import.meta.url);
@@ -54,6 +55,7 @@ async function child(cmd, args) {
   const ready = await next();
   return {
     ready,
+    pid: p.pid,
     ask: (line) => (p.stdin.write(line + "\n"), next()),
     stop: () => new Promise((r) => (p.once("exit", r), p.stdin.end())),
   };
@@ -65,6 +67,17 @@ const s3rver = `http://127.0.0.1:${s3.ready.port}`;
 const proxyChild = (o) => child(process.execPath, [join(root, "bench/s3-proxy-child.mjs"), s3rver, JSON.stringify(o)]);
 const discard = await proxyChild({ discard: CHUNK_KEYS });
 const cloud = await proxyChild({ discard: CHUNK_KEYS, latencyMs: 30, bytesPerSecond: 50e6 });
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuOf(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 const store = (endpoint, prefix, o = {}) => new S3Store({ bucket: "bkt", prefix, endpoint, credentials: creds, env: {}, ...o });
 const clear = (prefix) => store(s3rver, prefix).deletePrefix("/");
@@ -81,38 +94,50 @@ let nFiles = 0, storeBytes = 0;
 })(filesDir);
 const bytesIn = time * 6 * 256 * 256 * 4 * 2;
 
-async function ours(endpoint, prefix, o = {}, writeOpts = {}) {
-  const st = store(endpoint, prefix, o);
-  const t0 = performance.now();
-  const r = await writeAll({ ...common, ...writeOpts, store: st });
-  const s = (performance.now() - t0) / 1000;
-  if (r.written.length !== 4) throw new Error(`ours: ranks written ${r.written}`);
-  return s;
+/** CPU seconds each process spent over `fn` (the timed part of a side): s3rver, the proxies, this process (all threads). */
+async function cpuOver(fn) {
+  const c0 = { own: ownCpu(), s3rver: cpuOf(s3.pid), proxy: cpuOf(discard.pid) + cpuOf(cloud.pid) };
+  const r = await fn();
+  return { ...r, clientCpu: r.clientCpu ?? ownCpu() - c0.own, s3rverCpu: cpuOf(s3.pid) - c0.s3rver, proxyCpu: cpuOf(discard.pid) + cpuOf(cloud.pid) - c0.proxy };
+}
+
+function ours(endpoint, prefix, o = {}, writeOpts = {}) {
+  return cpuOver(async () => {
+    const st = store(endpoint, prefix, o);
+    const t0 = performance.now();
+    const r = await writeAll({ ...common, ...writeOpts, store: st });
+    const s = (performance.now() - t0) / 1000;
+    if (r.written.length !== 4) throw new Error(`ours: ranks written ${r.written}`);
+    return { s };
+  });
 }
 
 function boto(prefix) {
-  const out = execFileSync(PY, [join(root, "bench/s3_upload.py"), s3rver, "bkt", prefix, filesDir], { encoding: "utf8" });
-  const r = JSON.parse(out);
-  if (r.files !== nFiles) throw new Error(`boto3 uploaded ${r.files} files, expected ${nFiles}`);
-  return r.seconds;
+  // The client's CPU is what python reports for itself (its uploads only).
+  return cpuOver(async () => {
+    const out = execFileSync(PY, [join(root, "bench/s3_upload.py"), s3rver, "bkt", prefix, filesDir], { encoding: "utf8" });
+    const r = JSON.parse(out);
+    if (r.files !== nFiles) throw new Error(`boto3 uploaded ${r.files} files, expected ${nFiles}`);
+    return { s: r.seconds, clientCpu: r.cpuSeconds };
+  });
 }
 
 async function viaProxy(proxy, run) {
   await proxy.ask("reset");
-  const s = await run();
+  const r = await run();
   const st = await proxy.ask("stats");
-  return { s, requests: st.requests, discarded: st.discarded, discardedBytes: st.discardedBytes, badDigest: st.badDigest };
+  return { ...r, requests: st.requests, discarded: st.discarded, discardedBytes: st.discardedBytes, badDigest: st.badDigest };
 }
 
 const tasks = {
-  ours: async (i) => { const s = await ours(s3rver, `ours-${i}`); await clear(`ours-${i}`); return { s }; },
-  boto3: async (i) => { const s = boto(`boto-${i}`); await clear(`boto-${i}`); return { s }; },
+  ours: async (i) => { const r = await ours(s3rver, `ours-${i}`); await clear(`ours-${i}`); return r; },
+  boto3: async (i) => { const r = await boto(`boto-${i}`); await clear(`boto-${i}`); return r; },
   discard: (i) => viaProxy(discard, () => ours(discard.ready.endpoint, `discard-${i}`)),
 };
 for (const c of levels) {
   tasks[`cloud c${c}`] = (i) => viaProxy(cloud, () => ours(cloud.ready.endpoint, `cloud${c}-${i}`, { maxConcurrency: Math.max(32, c) }, { storeConcurrency: c }));
 }
-tasks["cloud default"] = (i) => viaProxy(cloud, () => ours(cloud.ready.endpoint, `clouddef-${i}`));
+if (levels.length) tasks["cloud default"] = (i) => viaProxy(cloud, () => ours(cloud.ready.endpoint, `clouddef-${i}`));
 
 const loadBefore = loadavg();
 const started = new Date();
@@ -126,7 +151,7 @@ for (let r = 0; r < rounds; r++) {
   for (const n of order) {
     const res = await tasks[n](r);
     results[n].push(res);
-    process.stdout.write(`  round ${r + 1} ${n}: ${res.s.toFixed(3)} s\n`);
+    process.stdout.write(`  round ${r + 1} ${n}: ${res.s.toFixed(3)} s (CPU s: client ${res.clientCpu.toFixed(2)}, s3rver ${res.s3rverCpu.toFixed(2)}, proxy ${res.proxyCpu.toFixed(2)})\n`);
   }
 }
 const loadAfter = loadavg();
@@ -139,6 +164,7 @@ for (const n of names) {
   const reqs = results[n][0].requests;
   summary[n] = {
     medianSeconds: m, minSeconds: Math.min(...ss), maxSeconds: Math.max(...ss), runs: ss,
+    cpuSeconds: Object.fromEntries(["clientCpu", "s3rverCpu", "proxyCpu"].map((k) => [k.replace("Cpu", ""), median(results[n].map((x) => x[k]))])),
     mbPerSecondIn: bytesIn / 1e6 / m, mbPerSecondStored: storeBytes / 1e6 / m,
     ...(reqs !== undefined ? { requests: reqs, requestsPerSecond: reqs / m, discarded: results[n][0].discarded, badDigest: results[n].reduce((a, x) => a + x.badDigest, 0) } : {}),
   };
@@ -160,7 +186,8 @@ for (const n of names) {
   const s = summary[n];
   console.log(
     `  ${n.padEnd(14)} ${f(s.medianSeconds, 3)} s [${f(s.minSeconds, 3)}-${f(s.maxSeconds, 3)}]  ${f(s.mbPerSecondIn, 0)} MB/s in  ${f(s.mbPerSecondStored, 0)} MB/s stored` +
-      (s.requests !== undefined ? `  ${s.requests} requests, ${f(s.requestsPerSecond, 0)} req/s` : ""),
+      (s.requests !== undefined ? `  ${s.requests} requests, ${f(s.requestsPerSecond, 0)} req/s` : "") +
+      `  CPU s: client ${f(s.cpuSeconds.client)}, s3rver ${f(s.cpuSeconds.s3rver)}, proxy ${f(s.cpuSeconds.proxy)}`,
   );
 }
 console.log(`  ours / boto3: ${f(ratio)}x (target <= 1.2x: ${ratio <= 1.2 ? "met" : "NOT met"}); discard / boto3: ${f(summary.discard.medianSeconds / summary.boto3.medianSeconds)}x`);

@@ -3,10 +3,12 @@ upload_file machinery (s3transfer's TransferManager, the thread pool upload_file
 files, so its max_concurrency threads upload files side by side).
 
 argv: endpoint_url bucket prefix directory [max_concurrency (default 10, boto3's)]
-Prints JSON: seconds (the uploads only: client made, files listed beforehand), files, bytes.
+Prints JSON: seconds (the uploads only: client made, files listed beforehand), files, bytes, cpuSeconds
+(this process's user + system CPU over the uploads, all threads).
 Debian's boto3 1.26 ignores AWS_ENDPOINT_URL, so the endpoint is passed explicitly."""
 import json
 import os
+import resource
 import sys
 import time
 
@@ -27,8 +29,12 @@ for dirpath, _, names in os.walk(directory):
         files.append((path, prefix + "/" + os.path.relpath(path, directory).replace(os.sep, "/")))
 size = sum(os.path.getsize(p) for p, _ in files)
 t0 = time.perf_counter()
+ru0 = resource.getrusage(resource.RUSAGE_SELF)
 with create_transfer_manager(client, TransferConfig(max_concurrency=concurrency)) as manager:
     futures = [manager.upload(p, bucket, k) for p, k in files]
     for f in futures:
         f.result()
-print(json.dumps({"seconds": time.perf_counter() - t0, "files": len(files), "bytes": size, "concurrency": concurrency}))
+seconds = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_SELF)
+cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
+print(json.dumps({"seconds": seconds, "cpuSeconds": cpu, "files": len(files), "bytes": size, "concurrency": concurrency}))

@@ -8,6 +8,8 @@ import { dtypeInfo, patternWords } from "../model/dtypes.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { FileSystemStore, type StoreOps } from "../store/index.js";
 import { stageAlloc as stageAlloc_ } from "../store/io-thread.js";
+import { S3Store } from "../store/s3/store.js";
+import { stageAlloc as s3StageAlloc } from "../store/s3/staging.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
@@ -170,13 +172,17 @@ export interface EngineContext {
   pool: WritePool;
   tally: Tally;
   writeEmptyChunks: boolean;
-  /** Memory for encoded bytes that the store takes without a copy of its own (src/store/io-thread.ts). */
+  /**
+   * Memory for encoded bytes that the store takes without a copy of its own (src/store/io-thread.ts,
+   * S3Store.stageAlloc): given to one `set` and never read after it.
+   */
   stageAlloc?: (n: number) => Uint8Array;
 }
 
 export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, writeEmptyChunks: boolean): EngineContext {
   const st = ops.store;
-  const stageAlloc = st instanceof FileSystemStore && st.ioThread ? stageAlloc_ : undefined;
+  // The filesystem store's writer thread, or a store's own (S3Store: buffers reused once their PUT succeeded).
+  const stageAlloc = st instanceof FileSystemStore && st.ioThread ? stageAlloc_ : st instanceof S3Store ? s3StageAlloc : undefined;
   return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc };
 }
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../../src/store/s3/index.js";
 import { fetchTransport, type Transport } from "../../src/store/s3/transport.js";
+import { stageAlloc } from "../../src/store/s3/staging.js";
 import { startS3rver, S3RVER_CREDENTIALS, type LocalS3 } from "../helpers/s3.js";
 import { ALL_FAULTS, startS3Proxy, type S3Proxy } from "../helpers/s3-proxy.js";
 
@@ -62,6 +63,24 @@ describe.each(transports)("S3Store over %s", (name, use) => {
     expect(await direct.head("/v/none")).toBeUndefined();
     expect(await st.get("/v/none")).toBeUndefined();
   }, 30_000);
+});
+
+describe("staged memory (the writer's encoded chunks)", () => {
+  it("is reused once its PUT succeeded, never after a failed one; small and huge values are not pooled", async () => {
+    const st = new S3Store({ bucket: "bkt", prefix: "staged", endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS, env: {}, retries: 0 });
+    const a = stageAlloc(1_000_000).fill(1);
+    await st.set("/a", a);
+    const b = stageAlloc(900_000);
+    expect(b.buffer).toBe(a.buffer);
+    b.fill(2);
+    expect(Buffer.from((await st.get("/a"))!).equals(Buffer.alloc(1_000_000, 1))).toBe(true); // sent before reuse
+    proxy.options.permanent = (key) => key === "staged/b";
+    await expect(st.set("/b", b)).rejects.toThrow(/403/);
+    proxy.options.permanent = undefined;
+    expect(stageAlloc(900_000).buffer).not.toBe(b.buffer);
+    expect(stageAlloc(1000).buffer.byteLength).toBe(1000);
+    expect(stageAlloc(9 * 2 ** 20).buffer.byteLength).toBe(9 * 2 ** 20);
+  });
 });
 
 describe("what goes on the wire", () => {

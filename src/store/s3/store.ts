@@ -10,6 +10,7 @@ import { StoreError, type Store } from "../types.js";
 import { bucketUrl, encodeKey, queryString, s3Location, type Env } from "./config.js";
 import { CredentialCache, CredentialsError, defaultProvider, xmlText, type CredentialProvider, type S3Credentials } from "./credentials.js";
 import { S3Error, S3Requester, type RequestPolicy, type S3Response } from "./request.js";
+import { unstage } from "./staging.js";
 
 export interface S3StoreOptions {
   bucket: string;
@@ -192,9 +193,17 @@ export class S3Store implements Store {
 
   async set(key: string, value: Uint8Array): Promise<void> {
     const k = this.objectKey(key);
-    if (value.byteLength > this.multipartThreshold) return this.multipart(key, k, value);
-    await this.requester.send({ method: "PUT", url: this.url_(k), what: this.what(key), body: value, headers: { "content-md5": md5(value) } });
+    try {
+      if (value.byteLength > this.multipartThreshold) await this.multipart(key, k, value);
+      else await this.requester.send({ method: "PUT", url: this.url_(k), what: this.what(key), body: value, headers: { "content-md5": md5(value) } });
+    } catch (e) {
+      unstage(value, false);
+      throw e;
+    }
+    // Memory from ./staging.ts (the writer's encoded chunks) is reused for later values from here on.
+    unstage(value, true);
   }
+
 
   /**
    * A conditional PUT (If-None-Match: *): true when this call created the key, false when it existed. A retry
