@@ -17,7 +17,7 @@ import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan, type RecordedPlan } from "../run/records.js";
 import { storeStatus } from "../run/status.js";
 import { parseDuration, requireCompleteInit } from "../write/state.js";
-import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
+import { availableCores, prestartWriteWorkers, writeAll, WriteAllError } from "../run/pool.js";
 import { describePlan, initializeStore, isDataset, mapperPlan, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 import { datasetOf, outputOptions, SOURCE_HELP, SOURCE_OPTIONS, specFromArgs } from "./sources.js";
 import { sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
@@ -430,6 +430,8 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
     const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("run", v);
     const path = storePath(store, io, true);
+    // The worker threads start now: their start-up overlaps reading the sources' metadata (init).
+    if (!v.resume) prestartWriteWorkers(Math.min(workers ?? availableCores(), asked.ranks ?? Infinity), pos.slice(0, -1).some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)) ? ["netcdf"] : []);
     const spec = await specFromArgs("run", pos.slice(0, -1), v, io.cwd, true);
     // A module exporting a PartitionMapper brings its ranks and dims (the options, if given, must match).
     p ??= (spec.kind === "module" ? mapperPlan(await datasetOf(spec), asked) : undefined) ?? planArgs("run", v);

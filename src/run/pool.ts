@@ -4,7 +4,7 @@
 // the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
 import os from "node:os";
 import type { Dataset } from "../model/dataset.js";
-import { runTaskPool } from "./threads.js";
+import { prestartWorkers, runTaskPool } from "./threads.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";
@@ -108,6 +108,16 @@ export class WriteAllError extends Error {
 export function availableCores(): number {
   const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, n || 1);
+}
+
+const WORKER_URL = new URL("./worker.js", import.meta.url);
+
+/**
+ * Start `n` writeAll worker threads now (the next writeAll adopts them), so that their start-up overlaps the
+ * caller's preparation (`xpartition run` reading the sources' metadata). `warm`: "netcdf" compiles h5wasm.
+ */
+export function prestartWriteWorkers(n: number, warm: string[] = []): void {
+  prestartWorkers(WORKER_URL, n, warm);
 }
 
 export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult> {
@@ -215,7 +225,7 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
 
   const workerData: WorkerData = { source: spec, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
   const pool = await runTaskPool({
-    workerUrl: new URL("./worker.js", import.meta.url),
+    workerUrl: WORKER_URL,
     workerData,
     items: todo,
     workers: result.workers,

@@ -7,7 +7,15 @@ export interface SerializedError {
   message: string;
   stack?: string;
 }
-export type ParentMessage = { t: "run"; item: number } | { t: "abort" };
+export type ParentMessage = { t: "run"; item: number } | { t: "abort" } | { t: "setup"; data: unknown };
+/**
+ * The workerData of a thread started ahead of its pool (threads.ts prestartWorkers): it loads its modules (and
+ * what `warm` names) while the parent still prepares, and gets its setup data in a "setup" message.
+ */
+export interface DeferredSetup {
+  deferredSetup: true;
+  warm: string[];
+}
 export type WorkerMessage =
   | { t: "ready" }
   | { t: "fatal"; error: SerializedError }
@@ -28,14 +36,29 @@ export function serializeError(e: unknown): SerializedError {
   return { name: "Error", message: String(e) };
 }
 
-/** Run in a worker thread's module: `serveItems(async (data) => async (item, ctx) => result)`. */
-export function serveItems(setup: (data: unknown) => Promise<ItemHandler> | ItemHandler): void {
+/**
+ * Run in a worker thread's module: `serveItems(async (data) => async (item, ctx) => result)`. `warm(hints)` runs
+ * at once in a thread started ahead of its pool (e.g. to load a WebAssembly module before the setup data come).
+ */
+export function serveItems(setup: (data: unknown) => Promise<ItemHandler> | ItemHandler, warm?: (hints: string[]) => void): void {
   const port = parentPort;
   if (!port) throw new Error("serveItems must run in a worker thread");
   const post = (m: WorkerMessage) => port.postMessage(m);
   let handler: ItemHandler | undefined;
   let running: AbortController | undefined;
+  const deferred = (workerData as Partial<DeferredSetup> | undefined)?.deferredSetup === true;
+  const start = (data: unknown) =>
+    Promise.resolve()
+      .then(() => setup(data))
+      .then(
+        (h) => {
+          handler = h;
+          post({ t: "ready" });
+        },
+        (e) => post({ t: "fatal", error: serializeError(e) }),
+      );
   port.on("message", (m: ParentMessage) => {
+    if (m.t === "setup") return deferred && !handler ? void start(m.data) : undefined;
     if (m.t === "abort") return running?.abort();
     if (m.t !== "run" || !handler) return;
     const item = m.item;
@@ -51,13 +74,10 @@ export function serveItems(setup: (data: unknown) => Promise<ItemHandler> | Item
         if (running === ac) running = undefined;
       });
   });
-  Promise.resolve()
-    .then(() => setup(workerData))
-    .then(
-      (h) => {
-        handler = h;
-        post({ t: "ready" });
-      },
-      (e) => post({ t: "fatal", error: serializeError(e) }),
-    );
+  if (!deferred) return void start(workerData);
+  try {
+    warm?.((workerData as DeferredSetup).warm ?? []);
+  } catch {
+    // Warming is only ahead of time: the setup does the same work and reports its errors.
+  }
 }

@@ -3,7 +3,7 @@
 // worker's side is `serveItems` (./serve.ts); writeAll (./pool.ts) is one user. node:worker_threads runs in
 // Node and in Deno.
 import { Worker } from "node:worker_threads";
-import type { ParentMessage, WorkerMessage, SerializedError } from "./serve.js";
+import type { DeferredSetup, ParentMessage, WorkerMessage, SerializedError } from "./serve.js";
 
 export interface TaskPoolOptions {
   /** The worker's module (it calls serveItems). */
@@ -40,6 +40,48 @@ export function deserializeError(e: SerializedError): Error {
   err.name = e.name;
   if (e.stack) err.stack = e.stack;
   return err;
+}
+
+/** Threads started ahead of their pool, by worker URL (prestartWorkers). */
+const prestarted = new Map<string, { w: Worker; dead: boolean }[]>();
+
+/**
+ * Start `n` worker threads of `workerUrl` now, ahead of the pool that will use them (runTaskPool adopts them),
+ * so that their start-up (Node's thread bootstrap, importing modules, `warm`: e.g. compiling WebAssembly)
+ * overlaps the caller's own preparation (e.g. reading the sources' metadata). They do not keep the process
+ * alive; those not adopted by the next pool are terminated by it.
+ */
+export function prestartWorkers(workerUrl: URL, n: number, warm: string[] = []): void {
+  const list = prestarted.get(workerUrl.href) ?? [];
+  prestarted.set(workerUrl.href, list);
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(workerUrl, { workerData: { deferredSetup: true, warm } satisfies DeferredSetup });
+    const e = { w, dead: false };
+    // Until adopted: an error or exit only marks it unusable (the pool then starts a fresh thread).
+    w.on("error", () => (e.dead = true));
+    w.on("exit", () => (e.dead = true));
+    w.unref?.();
+    list.push(e);
+  }
+}
+
+/** A prestarted, still running thread of `url`, taken out of the reserve. */
+function adopt(url: URL): Worker | undefined {
+  const list = prestarted.get(url.href);
+  while (list?.length) {
+    const e = list.shift()!;
+    if (e.dead) continue;
+    e.w.removeAllListeners("error");
+    e.w.removeAllListeners("exit");
+    e.w.ref?.();
+    return e.w;
+  }
+  return undefined;
+}
+
+/** Terminate the prestarted threads of `url` no pool took. */
+function discardPrestarted(url: URL): void {
+  for (const e of prestarted.get(url.href)?.splice(0) ?? []) void e.w.terminate();
 }
 
 export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
@@ -88,7 +130,9 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
 
     const spawn = () => {
       spawned++;
-      const w = new Worker(o.workerUrl, { workerData: o.workerData });
+      const warm = adopt(o.workerUrl);
+      const w = warm ?? new Worker(o.workerUrl, { workerData: o.workerData });
+      if (warm) w.postMessage({ t: "setup", data: o.workerData } satisfies ParentMessage);
       live.add(w);
       let crash: Error | undefined;
       w.on("message", (m: WorkerMessage) => {
@@ -148,14 +192,17 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       res.aborted = true;
       res.notStarted = queue.splice(0);
       settled = true;
+      discardPrestarted(o.workerUrl);
       return resolve(res);
     }
     o.signal?.addEventListener("abort", onAbort, { once: true });
     const n = Math.max(1, Math.min(o.workers, queue.length));
     if (queue.length === 0) {
       settled = true;
+      discardPrestarted(o.workerUrl);
       return resolve(res);
     }
     for (let i = 0; i < n; i++) spawn();
+    discardPrestarted(o.workerUrl);
   });
 }

@@ -77,4 +77,7 @@ serveItems(async (data) => {
     flush();
     return record;
   };
+}, (warm) => {
+  // Started ahead of its pool: compile h5wasm while the parent reads the sources' metadata.
+  if (warm.includes("netcdf")) void import("../sources/netcdf/hdf5.js").then((m) => m.h5wasm()).catch(() => undefined);
 });
