@@ -163,7 +163,8 @@ describe("S3Store through the fault-injecting proxy", () => {
   });
 
   it("10% faults: 8 ranks write D1 and every object equals a fault-free run's byte for byte; a permanent fault fails one rank", async () => {
-    const ds = d1Dataset({ time: 8 });
+    // 16 time steps: enough requests (24 chunk PUTs, records, reads) for several faults at 10%.
+    const ds = d1Dataset({ time: 16 });
     const opts = { ranks: 8, dims: ["tile"] as string[] };
     const run = async (prefix: string, faulty: boolean, ranks: number[]) => {
       const mk = () => store(proxy.endpoint, prefix, { timeoutMs: 1000, backoffMs: 5, retries: 8 });
