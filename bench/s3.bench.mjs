@@ -7,6 +7,7 @@
 //    target: ours <= 1.2x boto3;
 //  - discard: ours against the tests' proxy answering chunk PUTs 200 after checking Content-MD5, without
 //    forwarding them (metadata and records still reach s3rver): the client's own cost;
+//  - local dir: the same writeAll into a directory on tmpfs (/dev/shm): our side without any S3 request;
 //  - cloud-like link: the proxy adding 30 ms per request and 50 MB/s per connection (chunks discarded after
 //    the MD5 check, so that s3rver's own speed does not bound it), storeConcurrency 8, 32 and 64 (S3Store's
 //    maxConcurrency raised to match), and the default (none given).
@@ -15,7 +16,7 @@
 // Needs /usr/bin/python3 with python3-boto3 (apt-get install -y python3-boto3). Under the bench lock:
 // `flock /tmp/xp-bench.lock node bench/s3.bench.mjs` after `node scripts/build.mjs`.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,6 +80,8 @@ function cpuOf(pid) {
 }
 const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
+// tmpfs when there is one (the disk's own costs are not the point here).
+const localBase = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const store = (endpoint, prefix, o = {}) => new S3Store({ bucket: "bkt", prefix, endpoint, credentials: creds, env: {}, ...o });
 const clear = (prefix) => store(s3rver, prefix).deletePrefix("/");
 
@@ -133,6 +136,18 @@ const tasks = {
   ours: async (i) => { const r = await ours(s3rver, `ours-${i}`); await clear(`ours-${i}`); return r; },
   boto3: async (i) => { const r = await boto(`boto-${i}`); await clear(`boto-${i}`); return r; },
   discard: (i) => viaProxy(discard, () => ours(discard.ready.endpoint, `discard-${i}`)),
+  // The same write without S3 (compute, encoding, workers, records): what our side costs before any request.
+  "local dir": (i) => cpuOver(async () => {
+    const d = mkdtempSync(join(localBase, `xp-bench-s3-local-${i}-`));
+    try {
+      const t0 = performance.now();
+      const r = await writeAll({ ...common, store: join(d, "d1.zarr") });
+      if (r.written.length !== 4) throw new Error(`local: ranks written ${r.written}`);
+      return { s: (performance.now() - t0) / 1000 };
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }),
 };
 for (const c of levels) {
   tasks[`cloud c${c}`] = (i) => viaProxy(cloud, () => ours(cloud.ready.endpoint, `cloud${c}-${i}`, { maxConcurrency: Math.max(32, c) }, { storeConcurrency: c }));
