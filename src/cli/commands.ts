@@ -431,7 +431,10 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
     const staleAfter = staleAfterOption("run", v);
     const path = storePath(store, io, true);
     // The worker threads start now: their start-up overlaps reading the sources' metadata (init).
-    if (!v.resume) prestartWriteWorkers(Math.min(workers ?? availableCores(), asked.ranks ?? Infinity), pos.slice(0, -1).some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)) ? ["netcdf"] : []);
+    // (Data sources: this thread writes ranks too, so one thread fewer; a dataset module is user code: all threads.)
+    const n = Math.min(workers ?? availableCores(), asked.ranks ?? Infinity);
+    const dataSources = !pos.slice(0, -1).some((a) => /\.(m?js|cjs|ts|mts)$/i.test(a));
+    if (!v.resume) prestartWriteWorkers(dataSources && n >= 2 ? n - 1 : n, pos.slice(0, -1).some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)) ? ["netcdf"] : []);
     const spec = await specFromArgs("run", pos.slice(0, -1), v, io.cwd, true);
     // A module exporting a PartitionMapper brings its ranks and dims (the options, if given, must match).
     p ??= (spec.kind === "module" ? mapperPlan(await datasetOf(spec), asked) : undefined) ?? planArgs("run", v);

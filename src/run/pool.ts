@@ -9,7 +9,9 @@ import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";
 import { describePlan, expectedFingerprint, initializeStore, isDataset, resolveStore } from "./backend.js";
-import { describeStore, resolveStore as resolveStoreArg, storeOptions, StoreError, type Store, type StoreOptions } from "../store/index.js";
+import { describeStore, openStoreFromOptions, resolveStore as resolveStoreArg, storeOptions, StoreError, type Store, type StoreOptions } from "../store/index.js";
+import { writeRank } from "./rank-runner.js";
+import type { ItemContext } from "./serve.js";
 import type { WorkerData, ChunkProgress } from "./worker.js";
 import { mapperDefaults } from "../mapper/run.js";
 import { openSource, sourceSpecDifference, sourceZarrFormat, type SourceSpec } from "../sources/source-spec.js";
@@ -224,11 +226,23 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   progress("start");
 
   const workerData: WorkerData = { source: spec, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
+  // Data sources are read by our own code (no user compute to isolate in a thread): this thread, which holds
+  // the dataset already, writes ranks too, as one of the workers (one thread fewer to start and set up).
+  let inlineStore: Store | undefined;
+  const inline = spec.kind === "sources" && result.workers >= 2
+    ? (rank: number, ctx: ItemContext) =>
+      writeRank(ds, (inlineStore ??= openStoreFromOptions(storeOpts)), workerData, rank, ctx).catch((e: unknown) => {
+        // Stopped by the pool's signal: not a failure of the rank (as in a worker thread).
+        if (ctx.signal.aborted) throw Object.assign(new Error(`rank ${rank} interrupted`), { name: "AbortError" });
+        throw e;
+      })
+    : undefined;
   const pool = await runTaskPool({
     workerUrl: WORKER_URL,
     workerData,
     items: todo,
     workers: result.workers,
+    ...(inline ? { inline } : {}),
     signal,
     onEvent: (rank, data) => {
       const c = data as ChunkProgress;

@@ -3,7 +3,7 @@
 // worker's side is `serveItems` (./serve.ts); writeAll (./pool.ts) is one user. node:worker_threads runs in
 // Node and in Deno.
 import { Worker } from "node:worker_threads";
-import type { DeferredSetup, ParentMessage, WorkerMessage, SerializedError } from "./serve.js";
+import type { DeferredSetup, ItemHandler, ParentMessage, WorkerMessage, SerializedError } from "./serve.js";
 
 export interface TaskPoolOptions {
   /** The worker's module (it calls serveItems). */
@@ -17,6 +17,12 @@ export interface TaskPoolOptions {
   onEvent?: (item: number, data: unknown) => void;
   onDone?: (item: number, result: unknown) => void;
   onFailed?: (item: number, error: Error) => void;
+  /**
+   * The calling thread works as one of the `workers`, taking items from the same queue with this handler (one
+   * thread fewer to start: its bootstrap, imports and setup). For work of our own only: a user's compute that
+   * never settles or exits the process could not be retired with a thread.
+   */
+  inline?: ItemHandler;
 }
 
 export interface TaskPoolResult {
@@ -95,9 +101,16 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
 
   return new Promise<TaskPoolResult>((resolve, reject) => {
     let settled = false;
+    // The calling thread's own item in flight (options.inline), and its abort controller.
+    let inlineBusy = false;
+    let inlineAc: AbortController | undefined;
     const finish = () => {
       if (settled) return;
-      if (live.size > 0 && !fatal) {
+      if (inlineBusy) {
+        if (fatal) inlineAc?.abort();
+        return;
+      }
+      if ((live.size > 0 || o.inline) && !fatal) {
         // Done only when no item is in flight and none can be handed out.
         if (current.size > 0) return;
         if (queue.length > 0 && !res.aborted) return;
@@ -183,8 +196,33 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       });
     };
 
+    const runInline = (): void => {
+      const item = res.aborted || fatal || settled ? undefined : queue.shift();
+      if (item === undefined) return finish();
+      inlineBusy = true;
+      const ac = (inlineAc = new AbortController());
+      const ctx = { signal: ac.signal, emit: (data: unknown) => o.onEvent?.(item, data) };
+      Promise.resolve()
+        .then(() => o.inline!(item, ctx))
+        .then(
+          (result) => {
+            inlineBusy = false;
+            res.done.set(item, result);
+            o.onDone?.(item, result);
+          },
+          (e: unknown) => {
+            inlineBusy = false;
+            const err = e instanceof Error ? e : new Error(String(e));
+            res.failed.set(item, err);
+            o.onFailed?.(item, err);
+          },
+        )
+        .then(runInline);
+    };
+
     const onAbort = () => {
       res.aborted = true;
+      inlineAc?.abort();
       for (const w of current.keys()) w.postMessage({ t: "abort" } satisfies ParentMessage);
       finish();
     };
@@ -202,7 +240,8 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       discardPrestarted(o.workerUrl);
       return resolve(res);
     }
-    for (let i = 0; i < n; i++) spawn();
+    for (let i = o.inline ? 1 : 0; i < n; i++) spawn();
     discardPrestarted(o.workerUrl);
+    if (o.inline) runInline();
   });
 }
