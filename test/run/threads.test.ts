@@ -1,7 +1,8 @@
 // The worker-thread pool's mechanics with a stub task (the writer is not involved): every item once, 1..N
 // workers, per-item failures, a crashing worker replaced, setup failures, abort.
 import { describe, expect, it } from "vitest";
-import { runTaskPool, WorkerSetupError } from "../../dist/run/threads.js";
+import { threadId } from "node:worker_threads";
+import { prestartWorkers, runTaskPool, WorkerSetupError } from "../../dist/run/threads.js";
 
 const workerUrl = new URL("../fixtures/stub-worker.mjs", import.meta.url);
 const items = Array.from({ length: 12 }, (_, i) => i);
@@ -62,5 +63,46 @@ describe("runTaskPool", () => {
     const res = await runTaskPool({ workerUrl, workerData: {}, items, workers: 2, signal: AbortSignal.abort() });
     expect(res.notStarted).toEqual(items);
     expect((await runTaskPool({ workerUrl, workerData: {}, items: [], workers: 4 })).done.size).toBe(0);
+  });
+
+  it("inline: the calling thread is one of the workers; its failures are per item; an abort reaches it", async () => {
+    const inline = async (item: number, ctx: { signal: AbortSignal; emit(d: unknown): void }) => {
+      await new Promise((r) => setTimeout(r, 3));
+      if (item === 5) throw new RangeError("item 5 failed inline");
+      ctx.emit({ item });
+      return { item, thread: threadId, square: item * item };
+    };
+    const events: number[] = [];
+    const res = await runTaskPool({ workerUrl, workerData: { delayMs: 3 }, items, workers: 2, inline, onEvent: (i) => events.push(i) });
+    const threads = [...res.done.values()].map((r) => (r as { thread: number }).thread);
+    // This thread and at most one worker thread (busy starting meanwhile) took items; every item once.
+    expect(threads).toContain(threadId);
+    expect(new Set(threads).size).toBeLessThanOrEqual(2);
+    expect(res.done.size + res.failed.size).toBe(items.length);
+    for (const [i, r] of res.done) expect(r).toMatchObject({ item: i, square: i * i });
+    if (res.failed.has(5)) expect(res.failed.get(5)!.message).toBe("item 5 failed inline");
+
+    const ac = new AbortController();
+    let sawAbort = false;
+    const slow = async (_: number, ctx: { signal: AbortSignal }) => {
+      ac.abort();
+      await new Promise((r) => setTimeout(r, 20));
+      sawAbort = ctx.signal.aborted;
+      return {};
+    };
+    const r2 = await runTaskPool({ workerUrl, workerData: { delayMs: 20 }, items, workers: 2, inline: slow, signal: ac.signal });
+    expect(sawAbort).toBe(true);
+    expect(r2.aborted).toBe(true);
+    expect(r2.done.size + r2.notStarted.length + r2.failed.size).toBe(items.length);
+  });
+
+  it("prestarted threads are adopted by the next pool (setup sent in a message); extra ones are terminated", async () => {
+    prestartWorkers(workerUrl, 3);
+    const res = await runTaskPool({ workerUrl, workerData: { delayMs: 2 }, items, workers: 2 });
+    expect([...res.done.keys()].sort((a, b) => a - b)).toEqual(items);
+    expect(new Set([...res.done.values()].map((r) => (r as { thread: number }).thread)).size).toBeLessThanOrEqual(2);
+    // A setup failure reaches the pool through an adopted thread too.
+    prestartWorkers(workerUrl, 1);
+    await expect(runTaskPool({ workerUrl, workerData: { failSetup: "late" }, items, workers: 1 })).rejects.toThrow("setup failed: late");
   });
 });
