@@ -11,7 +11,6 @@ import type { Dataset } from "../model/dataset.js";
 import { resolveStore, storeScheme } from "../store/resolve.js";
 import { SourceError } from "./errors.js";
 import { readGroup, type ReadableStore } from "./zarr-meta.js";
-import { openZarr } from "./zarr.js";
 
 /** A located SOURCE: an absolute path, or a URL. */
 export interface SourceLocation {
@@ -125,7 +124,8 @@ registerSourceFormat({
     for (const k of ZARR_KEYS) if ((await s.get(`/${k}`)) !== undefined) return true;
     return false;
   },
-  open: (location, options) => openZarr(location, options),
+  // Loaded when a zarr source is opened (zarrita and the codecs): a netCDF run's threads never need them.
+  open: async (location, options) => (await import("./zarr.js")).openZarr(location, options),
   async fingerprint(location) {
     const g = await readGroup(zarrStore(location), location, undefined, undefined);
     const canon = JSON.stringify({ format: g.format, attrs: sorted(g.attrs), arrays: g.arrays.map((a) => [a.name, sorted(a.doc), sorted(a.attrs)]) });
