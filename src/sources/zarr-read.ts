@@ -7,7 +7,9 @@
 import type * as zarr from "zarrita";
 import type { TypedArray } from "../kernels/arena.js";
 import { kernels } from "../kernels/instance.js";
+import { bloscDecodeSpan, bloscHeader, bloscKernelDecodes } from "../codecs/blosc-decode.js";
 import { keepChunk, takeChunk } from "./chunk-cache.js";
+import { SourceError } from "./errors.js";
 import { cStrides, placePtr } from "../kernels/place.js";
 import type { ComputeFn } from "../model/lazy.js";
 import { dtypeInfo, type DType } from "../model/dtypes.js";
@@ -23,6 +25,13 @@ export interface ChunkSource {
   concurrency?: number;
   /** Called once per chunk read (tests count reads). */
   onChunk?: (coords: readonly number[]) => void;
+  /**
+   * The stored bytes of a chunk, given when its only codec is Blosc over C-order little-endian values: our kernel
+   * (src/codecs/blosc-decode.ts) then decodes it straight into the block, without zarrita's pipeline and copies.
+   */
+  rawChunk?: (coords: readonly number[]) => Promise<Uint8Array | undefined>;
+  /** Names a chunk in errors (variable, key, store). */
+  describe?: (coords: readonly number[]) => string;
 }
 
 interface Decoded {
@@ -31,7 +40,11 @@ interface Decoded {
   stride: number[];
   /** Also held by the chunk cache: not to be handed out as the result itself. */
   shared?: boolean;
+  /** A whole chunk still Blosc-encoded (`data` is then empty): decoded where it is placed. */
+  raw?: Uint8Array;
 }
+
+const NO_DATA = new Uint8Array(0);
 
 let nextSource = 0;
 
@@ -92,9 +105,55 @@ export function chunkReader(src: ChunkSource): ComputeFn {
     const hit = takeChunk(key, part);
     if (hit) return { coords, ...hit, shared: true };
     src.onChunk?.(coords);
-    const c = await src.array.getChunk(coords);
+    if (src.rawChunk && coords.length > 0) {
+      const bytes = await src.rawChunk(coords).catch((e) => { throw chunkError(coords, e); });
+      if (bytes && bloscKernelDecodes(bytes)) {
+        if (part === total) return { coords, data: NO_DATA, stride: cStride, raw: bytes };
+        // Read in part: decoded now, and perhaps kept for the region that reads the rest.
+        const got = { coords, data: decodeWhole(coords, bytes), stride: cStride };
+        return { ...got, shared: keepChunk(key, got, total, part) };
+      }
+      // A missing chunk (fill value) or another inner codec: through zarrita, which reads it again.
+    }
+    const c = await src.array.getChunk(coords).catch((e) => { throw chunkError(coords, e); });
     const got = { coords, data: asTyped(c.data, src.dtype), stride: c.stride };
     return { ...got, shared: keepChunk(key, got, total, part) };
+  };
+  const cStride = cStrides(chunks);
+  const chunkElems = chunks.reduce((p, c) => p * c, 1);
+  const chunkError = (coords: readonly number[], e: unknown): Error => {
+    if (!src.describe) return e as Error;
+    return new SourceError(`${src.describe(coords)}: ${(e as Error).message}`, { cause: e });
+  };
+  /** Decode a raw chunk into `dst` (WASM memory, the chunk's bytes): the kernel, bounds-checked. */
+  const decodeRaw = (coords: readonly number[], raw: Uint8Array, dst: number): void => {
+    const k = kernels();
+    const mark = k.arena.mark();
+    try {
+      const bytes = chunkElems * es;
+      const h = bloscHeader(raw);
+      if (h.nbytes !== bytes || h.cbytes > raw.length) {
+        throw new SourceError(`Blosc header says ${h.nbytes} bytes in ${h.cbytes}, the chunk holds ${bytes} in ${raw.length}`);
+      }
+      const sp = k.arena.input(raw);
+      const got = bloscDecodeSpan(k, { ptr: sp, len: raw.length }, dst, bytes, h.blocksize);
+      if (got !== bytes) throw new SourceError(`Blosc container not decodable here (flags 0x${h.flags.toString(16)}, typesize ${h.typesize}, blocksize ${h.blocksize})`);
+    } catch (e) {
+      throw chunkError(coords, e);
+    } finally {
+      k.arena.release(mark);
+    }
+  };
+  const decodeWhole = (coords: readonly number[], raw: Uint8Array): TypedArray => {
+    const k = kernels();
+    const mark = k.arena.mark();
+    try {
+      const dst = k.arena.alloc(chunkElems * es);
+      decodeRaw(coords, raw, dst);
+      return new info.ctor(k.memory.buffer.slice(dst, dst + chunkElems * es) as ArrayBuffer, 0, chunkElems) as TypedArray;
+    } finally {
+      k.arena.release(mark);
+    }
   };
   return async (region, out) => {
     const n = region.reduce((p, r) => p * (r.stop - r.start), 1);
@@ -108,6 +167,11 @@ export function chunkReader(src: ChunkSource): ComputeFn {
     if (list.length === 1) {
       // One chunk holding the region as one run (e.g. an output chunk equal to a source chunk): no kernel.
       const c = await fetch(list[0]!, region);
+      if (c.raw) {
+        if (ptr < 0) return placeAll([c], region, shape, n, out);
+        placeBatch([c], region, shape, n, ptr);
+        return target()!;
+      }
       const origin = c.coords.map((x, d) => x * chunks[d]!);
       const off = contiguousIn(region, origin, chunks, c.stride);
       if (off >= 0) {
@@ -143,6 +207,10 @@ export function chunkReader(src: ChunkSource): ComputeFn {
     }
     const dStride = cStrides(shape);
     for (const c of got) {
+      if (c.raw) {
+        placeRaw(c.coords, c.raw, region, dStride, n, dptr);
+        continue;
+      }
       const mark = k.arena.mark();
       try {
         const sp = k.arena.input(c.data);
@@ -157,6 +225,40 @@ export function chunkReader(src: ChunkSource): ComputeFn {
       } finally {
         k.arena.release(mark);
       }
+    }
+  }
+
+  /**
+   * A whole raw chunk into the block at `dptr`: decoded in place when it is one run of the block (an interior chunk
+   * whose trailing dims span the block's), else decoded into the arena and placed by the kernel.
+   */
+  function placeRaw(coords: number[], raw: Uint8Array, region: readonly IndexRange[], dStride: number[], n: number, dptr: number): void {
+    const start = coords.map((x, d) => x * chunks[d]!);
+    const nd = chunks.length;
+    let run = chunks.every((c, d) => start[d]! + c <= src.shape[d]!);
+    let first = 0;
+    while (first < nd && chunks[first] === 1) first++;
+    for (let d = first + 1; run && d < nd; d++) run = chunks[d] === region[d]!.stop - region[d]!.start;
+    if (run) {
+      let off = 0;
+      for (let d = 0; d < nd; d++) off += (start[d]! - region[d]!.start) * dStride[d]!;
+      decodeRaw(coords, raw, dptr + off * es);
+      return;
+    }
+    const k = kernels();
+    const mark = k.arena.mark();
+    try {
+      const tmp = k.arena.alloc(chunkElems * es);
+      decodeRaw(coords, raw, tmp);
+      const lo = region.map((r, d) => Math.max(r.start, start[d]!));
+      const hi = region.map((r, d) => Math.min(r.stop, start[d]! + chunks[d]!, src.shape[d]!));
+      placePtr(
+        tmp, { stride: cStride, start: lo.map((x, d) => x - start[d]!), length: chunkElems },
+        dptr, { stride: dStride, start: lo.map((x, d) => x - region[d]!.start), length: n },
+        hi.map((h, d) => h - lo[d]!), es, k,
+      );
+    } finally {
+      k.arena.release(mark);
     }
   }
 

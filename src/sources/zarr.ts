@@ -7,13 +7,61 @@ import * as zarr from "zarrita";
 import { DataArray } from "../model/dataarray.js";
 import { Dataset } from "../model/dataset.js";
 import { fromArray, lazy, LazyArray } from "../model/lazy.js";
+import { dtypeInfo } from "../model/dtypes.js";
 import { setReadGrid } from "../model/read-amplification.js";
 import { resolveStore } from "../store/resolve.js";
 import { FileSystemStore } from "../store/fs.js";
 import { SourceError } from "./errors.js";
 import { dimsOfArray, dtypeOfArray, encodingOfArray, gridOfArray } from "./zarr-encoding.js";
-import { readGroup, type ReadableStore } from "./zarr-meta.js";
+import { readGroup, type ArrayMeta, type ReadableStore } from "./zarr-meta.js";
 import { chunkReader, readAll, type ChunkSource } from "./zarr-read.js";
+import { zarritaBloscCodec, type ZarritaCodecClass } from "../codecs/blosc-decode.js";
+
+let bloscRegistered = false;
+
+/**
+ * zarrita's `blosc` codec decodes with our kernel (several times numcodecs.js' speed); numcodecs.js, the class
+ * zarrita had registered, stays the fallback for encoding and for zstd/zlib/blosclz/snappy containers, and is
+ * loaded only when one is met.
+ */
+function registerBlosc(): void {
+  if (bloscRegistered) return;
+  bloscRegistered = true;
+  for (const name of ["blosc", "numcodecs.blosc"]) {
+    const original = zarr.registry.get(name);
+    if (!original) continue;
+    const ours = zarritaBloscCodec(async () => (await original()) as unknown as ZarritaCodecClass);
+    zarr.registry.set(name, () => ours as never);
+  }
+}
+
+/** The relative store key of chunk `coords` (zarrita's chunk key encodings), or undefined for unknown encodings. */
+function chunkKeyOf(meta: ArrayMeta): ((coords: readonly number[]) => string) | undefined {
+  const base = meta.path === "/" ? "" : meta.path.replace(/^\//, "") + "/";
+  if (meta.format === 2) {
+    const sep = meta.doc.dimension_separator === "/" ? "/" : ".";
+    return (c) => base + (c.length ? c.join(sep) : "0");
+  }
+  const enc = (meta.doc.chunk_key_encoding ?? { name: "default" }) as { name?: string; configuration?: { separator?: string } };
+  const sep = enc.configuration?.separator ?? (enc.name === "v2" ? "." : "/");
+  if (enc.name === "v2") return (c) => base + (c.length ? c.join(sep) : "0");
+  if (enc.name === "default") return (c) => base + (c.length ? "c" + sep + c.join(sep) : "c");
+  return undefined;
+}
+
+/** True when a chunk's only codec is Blosc over C-order little-endian values (what our kernel decodes in place). */
+function bloscOnly(meta: ArrayMeta, dtypeSize: number): boolean {
+  const d = meta.doc;
+  if (meta.format === 2) {
+    const le = typeof d.dtype === "string" && (d.dtype.startsWith("<") || d.dtype.startsWith("|") || dtypeSize === 1);
+    const filters = d.filters;
+    return le && (d.order ?? "C") === "C" && (filters == null || (Array.isArray(filters) && filters.length === 0))
+      && typeof d.compressor === "object" && d.compressor !== null && (d.compressor as { id?: unknown }).id === "blosc";
+  }
+  const codecs = Array.isArray(d.codecs) ? (d.codecs as { name?: string; configuration?: { endian?: string } }[]) : [];
+  return codecs.length === 2 && codecs[0]!.name === "bytes" && (codecs[0]!.configuration?.endian ?? "little") === "little"
+    && codecs[1]!.name === "blosc";
+}
 
 /** A zarr store to read: a path, a `file:` or `http(s)://` URL, or an object with `get` (and `getRange`). */
 export type ZarrSourceLike = string | URL | ReadableStore;
@@ -49,6 +97,7 @@ function openStore(store: ZarrSourceLike): { store: ReadableStore; where: string
 /** Open a zarr group as a lazy Dataset. */
 export async function openZarr(source: ZarrSourceLike, options: OpenZarrOptions = {}): Promise<Dataset> {
   const { store, where } = openStore(source);
+  registerBlosc();
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const rc = options.readConcurrency;
   if (rc !== undefined && !(Number.isInteger(rc) && rc >= 1)) throw new SourceError(`openZarr: readConcurrency must be an integer >= 1, got ${String(rc)}`);
@@ -88,8 +137,15 @@ export async function openZarr(source: ZarrSourceLike, options: OpenZarrOptions 
     } catch (e) {
       throw new SourceError(`${where}: variable ${JSON.stringify(name)} cannot be opened: ${(e as Error).message}`, { cause: e });
     }
+    const keyOf = chunkKeyOf(v.meta);
+    const overlay = group.overlay as ReadableStore;
+    const rawChunk = keyOf && !v.grid.shards && bloscOnly(v.meta, dtypeInfo(v.dtype).size)
+      ? async (c: readonly number[]) => overlay.get("/" + keyOf(c))
+      : undefined;
     const src: ChunkSource = {
       array, dtype: v.dtype, shape: v.grid.shape, chunks: v.grid.chunks,
+      ...(rawChunk ? { rawChunk } : {}),
+      describe: (c) => `${where}: variable ${JSON.stringify(name)}, chunk ${keyOf && !v.grid.shards ? JSON.stringify(keyOf(c)) : `[${c.join(", ")}]`}`,
       ...(options.readConcurrency !== undefined ? { concurrency: options.readConcurrency } : {}),
       ...(options.onChunkRead ? { onChunk: (c: readonly number[]) => options.onChunkRead!(name, c) } : {}),
     };
