@@ -49,10 +49,9 @@ async function child(cmd, args) {
       else lines.push(JSON.parse(l));
     }
   });
-  const next = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((r, j) => {
-    waiting = r;
-    p.once("exit", (c) => j(new Error(`${args.join(" ")} exited (${c})`)));
-  }));
+  let failed;
+  p.once("exit", (c) => failed?.(new Error(`${args.join(" ")} exited (${c})`)));
+  const next = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((r, j) => ((waiting = r), (failed = j))));
   const ready = await next();
   return {
     ready,
