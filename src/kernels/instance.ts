@@ -75,11 +75,21 @@ export class Kernels {
     return this._u8;
   }
 
-  /** Grow memory so that at least `end` bytes exist. */
+  /**
+   * Grow memory so that at least `end` bytes exist, with headroom (16 MiB or a quarter of memory): every growth
+   * detaches all views of memory — e.g. the writer's block while its source chunks are decoded into it, which
+   * then has to be computed again — and pages never touched cost no RSS.
+   */
   ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const pages = Math.ceil((end - have) / 65536);
+    try {
+      this.memory.grow(pages + Math.ceil(Math.max(16 << 20, have / 4) / 65536));
+      return;
+    } catch {
+      // Near the 4 GiB limit: only what is needed.
+    }
     try {
       this.memory.grow(pages);
     } catch (e) {

@@ -30,6 +30,8 @@ export interface ChunkSource {
    * (src/codecs/blosc-decode.ts) then decodes it straight into the block, without zarrita's pipeline and copies.
    */
   rawChunk?: (coords: readonly number[]) => Promise<Uint8Array | undefined>;
+  /** Given back each `rawChunk` result once it has been decoded (pooled read buffers). */
+  releaseRaw?: (bytes: Uint8Array) => void;
   /** Names a chunk in errors (variable, key, store). */
   describe?: (coords: readonly number[]) => string;
 }
@@ -136,6 +138,7 @@ export function chunkReader(src: ChunkSource): ComputeFn {
         throw new SourceError(`Blosc header says ${h.nbytes} bytes in ${h.cbytes}, the chunk holds ${bytes} in ${raw.length}`);
       }
       const sp = k.arena.input(raw);
+      src.releaseRaw?.(raw);
       const got = bloscDecodeSpan(k, { ptr: sp, len: raw.length }, dst, bytes, h.blocksize);
       if (got !== bytes) throw new SourceError(`Blosc container not decodable here (flags 0x${h.flags.toString(16)}, typesize ${h.typesize}, blocksize ${h.blocksize})`);
     } catch (e) {

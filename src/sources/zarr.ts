@@ -15,6 +15,8 @@ import { SourceError } from "./errors.js";
 import { dimsOfArray, dtypeOfArray, encodingOfArray, gridOfArray } from "./zarr-encoding.js";
 import { readGroup, type ArrayMeta, type ReadableStore } from "./zarr-meta.js";
 import { chunkReader, readAll, type ChunkSource } from "./zarr-read.js";
+import { pooledReader } from "./chunk-files.js";
+import { readFile } from "node:fs/promises";
 import { zarritaBloscCodec, type ZarritaCodecClass } from "../codecs/blosc-decode.js";
 
 let bloscRegistered = false;
@@ -139,12 +141,19 @@ export async function openZarr(source: ZarrSourceLike, options: OpenZarrOptions 
     }
     const keyOf = chunkKeyOf(v.meta);
     const overlay = group.overlay as ReadableStore;
-    const rawChunk = keyOf && !v.grid.shards && bloscOnly(v.meta, dtypeInfo(v.dtype).size)
-      ? async (c: readonly number[]) => overlay.get("/" + keyOf(c))
+    const es = dtypeInfo(v.dtype).size;
+    const raw = keyOf && !v.grid.shards && bloscOnly(v.meta, es);
+    // A local store's chunk files are read into reused buffers (./chunk-files.ts), others through the store.
+    const files = raw && store instanceof FileSystemStore
+      ? pooledReader(v.grid.chunks.reduce((p, c) => p * c, es) + 16, async (path) => new Uint8Array(await readFile(path)))
       : undefined;
+    const rawChunk = !raw ? undefined
+      : files ? (c: readonly number[]) => files.read((store as FileSystemStore).path("/" + keyOf(c)))
+      : async (c: readonly number[]) => overlay.get("/" + keyOf(c));
     const src: ChunkSource = {
       array, dtype: v.dtype, shape: v.grid.shape, chunks: v.grid.chunks,
       ...(rawChunk ? { rawChunk } : {}),
+      ...(files ? { releaseRaw: (b: Uint8Array) => files.release(b) } : {}),
       describe: (c) => `${where}: variable ${JSON.stringify(name)}, chunk ${keyOf && !v.grid.shards ? JSON.stringify(keyOf(c)) : `[${c.join(", ")}]`}`,
       ...(options.readConcurrency !== undefined ? { concurrency: options.readConcurrency } : {}),
       ...(options.onChunkRead ? { onChunk: (c: readonly number[]) => options.onChunkRead!(name, c) } : {}),
