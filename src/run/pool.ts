@@ -4,7 +4,7 @@
 // the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
 import os from "node:os";
 import type { Dataset } from "../model/dataset.js";
-import { prestartWorkers, runTaskPool } from "./threads.js";
+import { prestartWorkers, runTaskPool, setupPrestarted } from "./threads.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";
@@ -167,6 +167,10 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     : src;
   const spec: SourceSpec = withPrints ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
 
+  const workerData: WorkerData = { source: spec, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
+  // Threads started ahead (prestartWriteWorkers) open the dataset now, while this thread initialises the store.
+  setupPrestarted(WORKER_URL, workerData);
+
   // Build the dataset here too: bad modules or sources fail before any thread starts, and init needs it.
   const ds = spec.kind === "module"
     ? ((await loadDatasetExport(spec.url, { exportName: spec.export, check: isDataset })) as Dataset)
@@ -225,7 +229,6 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
     });
   progress("start");
 
-  const workerData: WorkerData = { source: spec, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
   // Data sources are read by our own code (no user compute to isolate in a thread): this thread, which holds
   // the dataset already, writes ranks too, as one of the workers (one thread fewer to start and set up).
   let inlineStore: Store | undefined;

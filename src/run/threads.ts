@@ -49,7 +49,14 @@ export function deserializeError(e: SerializedError): Error {
 }
 
 /** Threads started ahead of their pool, by worker URL (prestartWorkers). */
-const prestarted = new Map<string, { w: Worker; dead: boolean }[]>();
+interface Reserve {
+  w: Worker;
+  dead: boolean;
+  /** The setup data sent ahead of the pool (setupPrestarted), and the messages it answered before adoption. */
+  setup?: unknown;
+  early: WorkerMessage[];
+}
+const prestarted = new Map<string, Reserve[]>();
 
 /**
  * Start `n` worker threads of `workerUrl` now, ahead of the pool that will use them (runTaskPool adopts them),
@@ -62,7 +69,7 @@ export function prestartWorkers(workerUrl: URL, n: number, warm: string[] = []):
   prestarted.set(workerUrl.href, list);
   for (let i = 0; i < n; i++) {
     const w = new Worker(workerUrl, { workerData: { deferredSetup: true, warm } satisfies DeferredSetup });
-    const e = { w, dead: false };
+    const e: Reserve = { w, dead: false, early: [] };
     // Until adopted: an error or exit only marks it unusable (the pool then starts a fresh thread).
     w.on("error", () => (e.dead = true));
     w.on("exit", () => (e.dead = true));
@@ -71,16 +78,39 @@ export function prestartWorkers(workerUrl: URL, n: number, warm: string[] = []):
   }
 }
 
-/** A prestarted, still running thread of `url`, taken out of the reserve. */
-function adopt(url: URL): Worker | undefined {
+/**
+ * Send the prestarted threads of `url` their setup data now, before their pool exists (e.g. while the caller
+ * initialises the store): their setup (opening the dataset) overlaps the caller's. What they answer is kept
+ * for the pool that adopts them with the same data.
+ */
+export function setupPrestarted(url: URL, data: unknown): void {
+  for (const e of prestarted.get(url.href) ?? []) {
+    if (e.dead || e.setup !== undefined) continue;
+    e.setup = data;
+    e.w.on("message", (m: WorkerMessage) => e.early.push(m));
+    // A 'message' listener refs the thread again: a reserve never keeps the process alive.
+    e.w.unref?.();
+    e.w.postMessage({ t: "setup", data } satisfies ParentMessage);
+  }
+}
+
+/**
+ * A prestarted, still running thread of `url` for a pool of `data`, taken out of the reserve, with the messages
+ * it sent so far (when set up ahead: setupPrestarted). One set up with other data is terminated.
+ */
+function adopt(url: URL, data: unknown): { w: Worker; early: WorkerMessage[] } | undefined {
   const list = prestarted.get(url.href);
   while (list?.length) {
     const e = list.shift()!;
     if (e.dead) continue;
-    e.w.removeAllListeners("error");
-    e.w.removeAllListeners("exit");
+    if (e.setup !== undefined && e.setup !== data) {
+      void e.w.terminate();
+      continue;
+    }
+    for (const ev of ["error", "exit", "message"]) e.w.removeAllListeners(ev);
     e.w.ref?.();
-    return e.w;
+    if (e.setup === undefined) e.w.postMessage({ t: "setup", data } satisfies ParentMessage);
+    return { w: e.w, early: e.early };
   }
   return undefined;
 }
@@ -143,9 +173,8 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
 
     const spawn = () => {
       spawned++;
-      const warm = adopt(o.workerUrl);
-      const w = warm ?? new Worker(o.workerUrl, { workerData: o.workerData });
-      if (warm) w.postMessage({ t: "setup", data: o.workerData } satisfies ParentMessage);
+      const warm = adopt(o.workerUrl, o.workerData);
+      const w = warm?.w ?? new Worker(o.workerUrl, { workerData: o.workerData });
       live.add(w);
       let crash: Error | undefined;
       w.on("message", (m: WorkerMessage) => {
@@ -194,6 +223,8 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
         if (!fatal && !res.aborted && queue.length > 0 && spawned < maxSpawn) spawn();
         finish();
       });
+      // A thread set up ahead of the pool may be ready (or have failed its setup) already.
+      for (const m of warm?.early ?? []) w.emit("message", m);
     };
 
     const runInline = (): void => {

@@ -2,6 +2,7 @@
 // workers, per-item failures, a crashing worker replaced, setup failures, abort.
 import { describe, expect, it } from "vitest";
 import { threadId } from "node:worker_threads";
+import { execFileSync } from "node:child_process";
 import { prestartWorkers, runTaskPool, WorkerSetupError } from "../../dist/run/threads.js";
 
 const workerUrl = new URL("../fixtures/stub-worker.mjs", import.meta.url);
@@ -104,5 +105,15 @@ describe("runTaskPool", () => {
     // A setup failure reaches the pool through an adopted thread too.
     prestartWorkers(workerUrl, 1);
     await expect(runTaskPool({ workerUrl, workerData: { failSetup: "late" }, items, workers: 1 })).rejects.toThrow("setup failed: late");
+  });
+
+  it("threads set up ahead of a pool that never comes (the caller failed first) do not keep the process alive", () => {
+    const threads = new URL("../../dist/run/threads.js", import.meta.url).href;
+    const code = `import { prestartWorkers, setupPrestarted } from ${JSON.stringify(threads)};
+      const url = new URL(${JSON.stringify(workerUrl.href)});
+      prestartWorkers(url, 2);
+      setupPrestarted(url, { delayMs: 1 });
+      console.log("exits");`;
+    expect(execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", timeout: 20_000 }).trim()).toBe("exits");
   });
 });
