@@ -16,13 +16,20 @@ const openP = (path: string) => new Promise<number | undefined>((res, rej) => op
 const readP = (fd: number, buf: Uint8Array, off: number) => new Promise<number>((res, rej) => read(fd, buf, off, buf.length - off, off, (e, n) => (e ? rej(e) : res(n))));
 const closeP = (fd: number) => new Promise<void>((res) => close(fd, () => res()));
 
+/** Bytes of idle buffers a reader keeps (the rank's memory bound counts them): reads in flight may hold more. */
+const KEEP_BYTES = 32 * 1024 * 1024;
+
 /**
  * A reader for files of at most `maxBytes`; a larger file (not a Blosc container of this array) is read whole by
- * `fallback`. At most `keep` buffers are kept for reuse.
+ * `fallback`. At most `keep` idle buffers, and at most 32 MiB of them, are kept for reuse.
  */
 export function pooledReader(maxBytes: number, fallback: (path: string) => Promise<Uint8Array | undefined>, keep = 32): PooledReader {
   const pool: ArrayBuffer[] = [];
   const size = maxBytes + 1; // one more: a file that fills the buffer is larger than maxBytes
+  keep = Math.min(keep, Math.floor(KEEP_BYTES / size));
+  const give = (b: ArrayBuffer): void => {
+    if (pool.length < keep) pool.push(b);
+  };
   return {
     async read(path) {
       const fd = await openP(path);
@@ -37,19 +44,19 @@ export function pooledReader(maxBytes: number, fallback: (path: string) => Promi
           if (got === size) break;
         }
       } catch (e) {
-        pool.push(buf.buffer as ArrayBuffer);
+        give(buf.buffer as ArrayBuffer);
         throw e;
       } finally {
         await closeP(fd);
       }
       if (got === size) {
-        pool.push(buf.buffer as ArrayBuffer);
+        give(buf.buffer as ArrayBuffer);
         return fallback(path);
       }
       return buf.subarray(0, got);
     },
     release(bytes) {
-      if (bytes.buffer.byteLength === size && bytes.byteOffset === 0 && pool.length < keep) pool.push(bytes.buffer as ArrayBuffer);
+      if (bytes.buffer.byteLength === size && bytes.byteOffset === 0) give(bytes.buffer as ArrayBuffer);
     },
   };
 }
