@@ -9,6 +9,7 @@ import * as zarr from "zarrita";
 import { openZarr } from "../../src/sources/zarr.js";
 import { kernels } from "../../src/kernels/instance.js";
 import { rng } from "../helpers/rng.js";
+import { subset } from "../helpers/subset.js";
 
 class ListMap extends Map<string, Uint8Array> {
   list(prefix = "/"): string[] {
@@ -22,15 +23,6 @@ const CHUNKS = [2, 3, 16];
 const N = SHAPE.reduce((p, s) => p * s, 1);
 const values = Float32Array.from({ length: N }, (_, i) => Math.sin(i / 7) * 50 + 250);
 
-function subset(full: ArrayLike<number>, shape: number[], region: { start: number; stop: number }[]): number[] {
-  const out: number[] = [];
-  const rec = (d: number, off: number): void => {
-    if (d === shape.length) return void out.push(full[off]!);
-    for (let i = region[d]!.start; i < region[d]!.stop; i++) rec(d + 1, off * shape[d]! + i);
-  };
-  rec(0, 0);
-  return out;
-}
 
 /** The full-size (edge chunks padded, as zarr stores them) C-order chunk at `c`. */
 function chunkOf(c: number[]): Float32Array {

@@ -16,6 +16,7 @@ import { FileSystemStore } from "../../src/store/fs.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { kernels } from "../../src/kernels/instance.js";
+import { subset } from "../helpers/subset.js";
 
 /** A Map store that can list (as a directory store can), for hierarchies without consolidated metadata. */
 class ListMap extends Map<string, Uint8Array> {
@@ -32,16 +33,6 @@ const tempValues = Float32Array.from({ length: T * Y * X }, (_, i) => (i % 13 ==
 let seed = 77;
 const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
 
-/** Naive C-order subset of `full` (shape `shape`) over `region`. */
-function subset(full: ArrayLike<number>, shape: number[], region: { start: number; stop: number }[]): number[] {
-  const out: number[] = [];
-  const rec = (d: number, off: number): void => {
-    if (d === shape.length) return void out.push(full[off]!);
-    for (let i = region[d]!.start; i < region[d]!.stop; i++) rec(d + 1, off * shape[d]! + i);
-  };
-  rec(0, 0);
-  return out;
-}
 
 /** A v3 group written by zarrita: temp (blosc zstd, half its chunks missing), time, x, lat (2-d coord), mask. */
 async function zarritaV3(store: Map<string, Uint8Array>): Promise<void> {
