@@ -102,7 +102,8 @@ export class FileSystemStore implements Store {
   async set(key: string, value: Uint8Array, options: { owned?: boolean } = {}): Promise<void> {
     const file = this.path(key);
     const dir = dirname(file);
-    const toThread = this.ioThread && value.byteLength <= THREAD_MAX_BYTES && (threadPending() < THREAD_QUEUE || isStaged(value));
+    // A staged value (the writer's, in the thread's reusable memory) always goes to the thread, which gives it back.
+    const toThread = this.ioThread && (isStaged(value) || (value.byteLength <= THREAD_MAX_BYTES && threadPending() < THREAD_QUEUE));
     const write = toThread ? threadWrite : promiseWrite;
     const req: IoWrite = { root: this.root, dir, tmp: this.tmpName(file, dir), file, bytes: value, durable: this.durable, owned: options.owned };
     await write(req).catch((e) => {

@@ -7,7 +7,7 @@ import type { ComputeCache } from "../model/lazy.js";
 import { dtypeInfo, patternWords } from "../model/dtypes.js";
 import type { IndexRange } from "../plan/blocks.js";
 import { FileSystemStore, type StoreOps } from "../store/index.js";
-import { stageAlloc as stageAlloc_ } from "../store/io-thread.js";
+import { STAGE_IN_FLIGHT, stageAlloc as stageAlloc_ } from "../store/io-thread.js";
 import { S3Store } from "../store/s3/store.js";
 import { stageAlloc as s3StageAlloc } from "../store/s3/staging.js";
 import { chunkKey } from "../zarr/keys.js";
@@ -54,9 +54,7 @@ export class WritePool {
   constructor(private readonly limit: number, public maxBytes = Infinity) {}
 
   async add(op: () => Promise<void>, bytes = 0): Promise<void> {
-    if (this.error) throw this.error;
-    while (this.inflight.size >= this.limit || (this.inflight.size > 0 && this.bytes + bytes > this.maxBytes)) await Promise.race(this.inflight);
-    if (this.error) throw this.error;
+    await this.room(bytes);
     const t0 = now();
     this.bytes += bytes;
     const p: Promise<void> = op().then(
@@ -67,6 +65,17 @@ export class WritePool {
       this.inflight.delete(p);
     });
     this.inflight.add(p);
+  }
+
+  /**
+   * Wait until a value of `bytes` may be added (`add` then starts it at once), within `maxBytes` in flight
+   * (at most this pool's own); rethrows the first failure.
+   */
+  async room(bytes: number, maxBytes = this.maxBytes): Promise<void> {
+    if (this.error) throw this.error;
+    const max = Math.min(maxBytes, this.maxBytes);
+    while (this.inflight.size >= this.limit || (this.inflight.size > 0 && this.bytes + bytes > max)) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
   }
 
   /** Wait for every operation; rethrow the first failure. */
@@ -177,13 +186,16 @@ export interface EngineContext {
    * S3Store.stageAlloc): given to one `set` and never read after it.
    */
   stageAlloc?: (n: number) => Uint8Array;
+  /** Bytes of staged values in flight before the next is staged (the filesystem writer thread's STAGE_IN_FLIGHT). */
+  stageInFlight?: number;
 }
 
 export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, writeEmptyChunks: boolean): EngineContext {
   const st = ops.store;
   // The filesystem store's writer thread, or a store's own (S3Store: buffers reused once their PUT succeeded).
-  const stageAlloc = st instanceof FileSystemStore && st.ioThread ? stageAlloc_ : st instanceof S3Store ? s3StageAlloc : undefined;
-  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc };
+  const thread = st instanceof FileSystemStore && st.ioThread;
+  const stageAlloc = thread ? stageAlloc_ : st instanceof S3Store ? s3StageAlloc : undefined;
+  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc, ...(thread ? { stageInFlight: STAGE_IN_FLIGHT } : {}) };
 }
 
 /**
@@ -289,20 +301,28 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
         await pool.add(storeOp(v, idx, () => ops.delete(key)));
         continue;
       }
-      let encoded: Uint8Array, xxh: string;
+      let encoded: Uint8Array, xxh: string, waited = 0;
       const pipeline = v.codecs.pipeline;
       if (pipeline.spanCapable) {
         // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
         const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64HexPtr(span.ptr, span.len, k);
-        if (ctx.stageAlloc) (encoded = ctx.stageAlloc(span.len)).set(k.u8.subarray(span.ptr, span.ptr + span.len));
-        else encoded = k.u8.slice(span.ptr, span.ptr + span.len);
+        if (ctx.stageAlloc) {
+          // The writer thread's staged buffers are reused once written: wait for room first, so that this copy
+          // lands in a buffer given back rather than in fresh pages (the span stays ours: the arena is held).
+          if (ctx.stageInFlight !== undefined) {
+            const tw = now();
+            await pool.room(span.len, ctx.stageInFlight);
+            waited = now() - tw; // not encode time
+          }
+          (encoded = ctx.stageAlloc(span.len)).set(k.u8.subarray(span.ptr, span.ptr + span.len));
+        } else encoded = k.u8.slice(span.ptr, span.ptr + span.len);
       } else {
         encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
         xxh = xxh64Hex(encoded);
       }
       tally.addChunk(key, chunkBytes, encoded.length, xxh);
-      tally.encodeSeconds += (now() - t0) / 1000;
+      tally.encodeSeconds += (now() - t0 - waited) / 1000;
       ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
       await pool.add(storeOp(v, idx, () => ops.set(key, encoded)), encoded.length); // chunks in flight stay within half the budget
       written++;

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { Dataset } from "../model/dataset.js";
 import { dtypeInfo } from "../model/dtypes.js";
 import { requireOps, resolveStore, FileSystemStore, StoreOps, type StoreLike } from "../store/index.js";
+import { startWriterThread } from "../store/io-thread.js";
 import { metadataEntries } from "../zarr/metadata.js";
 import { jsonBytes } from "../zarr/json.js";
 import type { ZarrFormat } from "../zarr/keys.js";
@@ -63,6 +64,14 @@ export function openStore(store: StoreLike, durable: boolean | undefined): Store
   return new StoreOps(s);
 }
 
+/**
+ * A store about to be written: a filesystem store's writer thread is started now, beside the reads and the
+ * planning before the first write, which would otherwise wait ~0.1 s for it to boot (the D1 rechunk's init).
+ */
+export function startWrites(ops: StoreOps): void {
+  if (ops.store instanceof FileSystemStore && ops.store.ioThread) startWriterThread();
+}
+
 /** How messages name a store argument. */
 export function storeName(store: StoreLike): string {
   return typeof store === "string" ? store : store instanceof URL ? store.href : "the store";
@@ -92,6 +101,7 @@ export async function initializeStore(ds: Dataset, store: StoreLike, options: In
   const where = storeName(store);
   requireOps(ops, { setIfAbsent: true }, "initialising a store (its exclusive claim, /.xpartition/init.json)");
   if (mode === "w") requireOps(ops, { delete: true, list: true }, 'mode "w" (replacing a store)');
+  startWrites(ops);
   const staged = await stageUnchunked(plan.variables, plan.format);
   const claim = newClaim(schemaFingerprint(schema));
 

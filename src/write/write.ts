@@ -13,7 +13,7 @@ import type { VariableEncoding } from "./encoding.js";
 import { StoreStateError, WriteSpecError } from "./errors.js";
 import { blocksOf } from "./blocks.js";
 import { engine, fmtRegion, writeBlock, type EngineHooks } from "./chunks.js";
-import { openStore, storeName } from "./initialize.js";
+import { openStore, startWrites, storeName } from "./initialize.js";
 import { RankOffload } from "../run/encode-pool.js";
 import { planDataset, type DatasetPlan, type VariablePlan } from "./plan.js";
 import { adoptRecordedShards } from "./inner-chunks.js";
@@ -133,6 +133,7 @@ export async function openForWrite(
 ): Promise<{ ops: StoreOps; where: string; generation: string; recorded: Schema }> {
   const ops = openStore(store, options.durable);
   if (!writeEmptyChunks) requireOps(ops, { delete: true }, "writeEmptyChunks: false (deleting stale empty chunks)");
+  startWrites(ops);
   const where = storeName(store);
   const generation = await requireCompleteInit(ops, where);
   const recorded = await readSchema(ops);

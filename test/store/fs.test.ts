@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FileSystemStore, StoreOps, resolveStore, StoreError } from "../../src/store/index.js";
-import { THREAD_QUEUE, stageAlloc, threadPending } from "../../src/store/io-thread.js";
+import { STAGE_IN_FLIGHT, THREAD_MAX_BYTES, THREAD_QUEUE, stageAlloc, threadPending } from "../../src/store/io-thread.js";
+import { WritePool } from "../../src/write/chunks.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "xp-store-"));
 
@@ -123,13 +124,20 @@ describe("the writer thread", () => {
     expect(Array.from(readFileSync(join(dir, "a", "c")))).toEqual([1]);
   });
 
+  it("started ahead of any write (init, a rank), does not keep the process alive", () => {
+    const mod = new URL("../../dist/store/io-thread.js", import.meta.url).href;
+    const t0 = Date.now();
+    execFileSync(process.execPath, ["--input-type=module", "-e", `import { startWriterThread } from ${JSON.stringify(mod)}; startWriterThread();`], { timeout: 20_000 });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
   it("fails the writes pending when it is closed, and starts anew at the next write", async () => {
     const dir = tmp();
     const s = new FileSystemStore(dir);
     await s.set("/before", new Uint8Array([1]));
     const pending = Array.from({ length: 40 }, (_, i) => s.set(`/p/${i}`, new Uint8Array(100_000).fill(i)).then(() => "written", (e: Error) => e.message));
     const closing = FileSystemStore.closeWriterThread();
-    // Writes issued while it closes go to a new thread, and may take the pending writes' buffers once those fail.
+    // Writes issued while it closes go to a new thread (the failed writes' buffers are not reused).
     const next = Array.from({ length: 10 }, (_, i) => s.set(`/q/${i}`, new Uint8Array(100_000).fill(200 + i)));
     await closing;
     await Promise.all(next);
@@ -186,6 +194,48 @@ describe("the writer thread", () => {
     expect((await s.get("/y"))!.every((x) => x === 4)).toBe(true);
     await new Promise((r) => setTimeout(r, 1100));
     expect(stageAlloc(1000).buffer).not.toBe(buf); // the idle pool was let go
+  });
+
+  it("reuses staged buffers only after their writes landed: many distinct chunks, in flight as the writer keeps them, read back exactly", async () => {
+    const s = new FileSystemStore(tmp());
+    const pool = new WritePool(8);
+    const n = 1_500_000;
+    const seen = new Set<ArrayBufferLike>();
+    const bytesOf = (i: number) => {
+      const b = new Uint8Array(n);
+      for (let j = 0; j < n; j += 997) b[j] = (i * 31 + j) & 255;
+      b[0] = i;
+      b[n - 1] = 255 - i;
+      return b;
+    };
+    for (let i = 0; i < 40; i++) {
+      await pool.room(n, STAGE_IN_FLIGHT); // as src/write/chunks.ts does before staging
+      const staged = stageAlloc(n);
+      staged.set(bytesOf(i));
+      seen.add(staged.buffer);
+      await pool.add(() => s.set(`/c/${i}`, staged), n);
+    }
+    await pool.drain();
+    for (let i = 0; i < 40; i++) expect(Buffer.compare((await s.get(`/c/${i}`))!, bytesOf(i))).toBe(0);
+    // Reused, and no more buffers than the bytes in flight allow (one more being staged).
+    expect(seen.size).toBeLessThanOrEqual(Math.floor(STAGE_IN_FLIGHT / n) + 1);
+  });
+
+  it("writes staged values above THREAD_MAX_BYTES on the thread too, and never reuses a failed write's buffer", async () => {
+    const dir = tmp();
+    const s = new FileSystemStore(dir);
+    const big = stageAlloc(THREAD_MAX_BYTES + 100_000).fill(7);
+    expect(big.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const buf = big.buffer;
+    await s.set("/big", big);
+    expect((await s.get("/big"))!.every((b) => b === 7)).toBe(true);
+    const again = stageAlloc(THREAD_MAX_BYTES + 100_000);
+    expect(again.buffer).toBe(buf); // given back once written
+    await s.set("/f", new Uint8Array(1));
+    const err = await s.set("/f/x", again.fill(1)).catch((e: unknown) => e as NodeJS.ErrnoException);
+    expect(err!.code).toMatch(/^(ENOTDIR|EEXIST)$/);
+    expect(stageAlloc(THREAD_MAX_BYTES + 100_000).buffer).not.toBe(buf); // failed: left to the garbage collector
+    expect(readdirSync(dir).some((f) => f.includes("xptmp"))).toBe(false);
   });
 });
 
