@@ -76,7 +76,8 @@ export class Kernels {
   }
 
   /**
-   * Grow memory so that at least `end` bytes exist, with headroom (16 MiB or a quarter of memory): every growth
+   * Grow memory so that at least `end` bytes exist, with headroom (an eighth of memory: geometric, so growths
+   * stay few; 16 MiB or a quarter cost a sharded rank of test/write/memory.test.ts ~7 MiB of RSS): every growth
    * detaches all views of memory — e.g. the writer's block while its source chunks are decoded into it, which
    * then has to be computed again — and pages never touched cost no RSS.
    */
@@ -85,7 +86,7 @@ export class Kernels {
     if (end <= have) return;
     const pages = Math.ceil((end - have) / 65536);
     try {
-      this.memory.grow(pages + Math.ceil(Math.max(16 << 20, have / 4) / 65536));
+      this.memory.grow(pages + Math.ceil(have / 8 / 65536));
       return;
     } catch {
       // Near the 4 GiB limit: only what is needed.
