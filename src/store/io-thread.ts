@@ -5,6 +5,7 @@
 // Measured on D1 (zstd level 1, zarr v3): 0.40 -> 0.34 s per write to tmpfs, 0.60-0.68 -> 0.54-0.56 s to this
 // VM's disk (bench/README.md).
 import { Worker } from "node:worker_threads";
+import { BufferPool } from "./buffer-pool.js";
 
 /** One write: bytes to `tmp` in `dir` (its missing directories made, below `root` only), then renamed over `file`. */
 export interface IoWrite {
@@ -92,7 +93,8 @@ class IoThread {
   private w: Worker | undefined;
   private pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
   private id = 0;
-  readonly buffers = new BufferPool();
+  /** The writer's staged values: at most 40 MiB idle, covering STAGE_IN_FLIGHT with room for rounding. */
+  readonly buffers = new BufferPool((n) => new SharedArrayBuffer(n), 1 << 20, 40 * 1024 * 1024);
 
   get pendingCount(): number {
     return this.pending.size;
@@ -174,44 +176,6 @@ class IoThread {
     w.on("exit", (code) => fail(new Error(`the filesystem store's writer thread exited with code ${code}`)));
     w.unref(); // after the listeners (a 'message' listener refs the port again): an idle thread, started early, must not hold the process
     return (this.w = w);
-  }
-}
-
-/**
- * Shared buffers for reuse, in 1 MiB steps: at most `keep` bytes held idle, and none once no buffer has been
- * taken for a second (the memory goes back when a write ends). A fresh 4 MiB buffer costs ~10 ms of first-touch
- * page faults here against 0.16 ms to copy into a reused one; `keep` covers the writer's staged bytes in flight
- * (STAGE_IN_FLIGHT) with room for rounding.
- */
-class BufferPool {
-  private free: SharedArrayBuffer[] = [];
-  private held = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  constructor(private readonly keep = 40 * 1024 * 1024) {}
-
-  take(n: number): SharedArrayBuffer {
-    // The smallest that fits; among equals the one given back last (its pages are the warmest).
-    let best = -1;
-    for (let i = this.free.length - 1; i >= 0; i--) {
-      const b = this.free[i]!;
-      if (b.byteLength >= n && (best < 0 || b.byteLength < this.free[best]!.byteLength)) best = i;
-    }
-    if (best < 0) return new SharedArrayBuffer(Math.max(1, Math.ceil(n / 1048576)) * 1048576);
-    const b = this.free.splice(best, 1)[0]!;
-    this.held -= b.byteLength;
-    return b;
-  }
-
-  give(b: SharedArrayBuffer): void {
-    if (this.held + b.byteLength > this.keep) return;
-    this.free.push(b);
-    this.held += b.byteLength;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.free = [];
-      this.held = 0;
-    }, 1000);
-    this.timer.unref?.();
   }
 }
 

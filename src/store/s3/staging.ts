@@ -2,45 +2,14 @@
 // D1) is fresh pages each time: on D1 the copy out of WASM memory into them was the largest single cost of the
 // S3 write after the compute, mostly page faults (system time). A buffer from here goes back to the pool
 // once its PUT has succeeded (S3Store.set); a failed or never-sent one is left to the garbage collector.
+import { BufferPool } from "../buffer-pool.js";
 
 /** Sizes pooled: larger values (multipart uploads) get memory of their own. */
 const MAX_POOLED = 8 * 2 ** 20;
 const STEP = 256 * 1024;
 const staged = new WeakSet<ArrayBuffer>();
 
-/** Idle buffers, at most `keep` bytes, dropped once none was taken for a second. */
-class Pool {
-  private free: ArrayBuffer[] = [];
-  private held = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  constructor(private readonly keep = 32 * 2 ** 20) {}
-
-  take(n: number): ArrayBuffer {
-    let best = -1;
-    for (let i = this.free.length - 1; i >= 0; i--) {
-      const b = this.free[i]!;
-      if (b.byteLength >= n && (best < 0 || b.byteLength < this.free[best]!.byteLength)) best = i;
-    }
-    if (best < 0) return new ArrayBuffer(Math.ceil(n / STEP) * STEP);
-    const b = this.free.splice(best, 1)[0]!;
-    this.held -= b.byteLength;
-    return b;
-  }
-
-  give(b: ArrayBuffer): void {
-    if (this.held + b.byteLength > this.keep) return;
-    this.free.push(b);
-    this.held += b.byteLength;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.free = [];
-      this.held = 0;
-    }, 1000);
-    this.timer.unref?.();
-  }
-}
-
-const pool = new Pool();
+const pool = new BufferPool((n) => new ArrayBuffer(n), STEP, 32 * 2 ** 20);
 
 /** `n` bytes (contents undefined) for a value that will be given to S3Store.set, which gives them back. */
 export function stageAlloc(n: number): Uint8Array {
