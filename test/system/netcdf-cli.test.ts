@@ -4,16 +4,16 @@
 // region overlaps, and a file changed since init is refused by name. `run` on 2 workers and an array job of
 // `write STORE` both give stores Debian's xarray reads equal to open_mfdataset(nested, minimal, override).
 import { beforeAll, describe, expect, it } from "vitest";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openSource, type SourceSpec } from "../../src/sources/source-spec.js";
 import { mfOpenedFiles } from "../../src/sources/netcdf/mf.js";
+import { runCli } from "../helpers/cli.js";
 
 const PY = "/usr/bin/python3";
 const FIX = resolve(import.meta.dirname, "fixtures");
-const bin = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const N = 100;
 let root = "";
 
@@ -35,13 +35,7 @@ for i in range(${N}):
     d.close()
 `;
 
-function xp(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env.PATH!, ...env } }, (e, out, err) => {
-      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
-    });
-  });
-}
+const xp = (args: string[], env: Record<string, string> = {}) => runCli(root, args, env);
 
 async function ok(args: string[], env: Record<string, string> = {}) {
   const r = await xp(args, env);

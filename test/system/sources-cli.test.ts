@@ -5,25 +5,18 @@
 // output equal to the source (or xr.concat of the sources) under xr.testing.assert_identical. An HTTP source
 // served by a local server on 127.0.0.1. Bad input: each a clear error naming what, before anything is written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.js";
 
 const PY = "/usr/bin/python3";
-const bin = resolve(import.meta.dirname, "../../dist/cli/main.js");
 let root = "";
 
-/** The CLI as users run it; async, so that the test's HTTP server keeps serving meanwhile. */
-function xp(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env.PATH!, ...env } }, (e, out, err) => {
-      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err });
-    });
-  });
-}
+const xp = (args: string[], env: Record<string, string> = {}) => runCli(root, args, env);
 
 async function ok(args: string[], env: Record<string, string> = {}) {
   const r = await xp(args, env);
