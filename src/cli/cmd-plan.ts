@@ -1,5 +1,4 @@
 // The CLI's `plan` (what each rank writes) and `init` (metadata, small variables, the records ranks rebuild from).
-import process from "node:process";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption } from "./args.js";
 import { formatBytes } from "./progress.js";

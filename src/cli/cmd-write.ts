@@ -1,5 +1,4 @@
 // The CLI's `write` (one rank, a batch system's array task), `run` (every rank on a local pool) and `demo`.
-import process from "node:process";
 import type { Dataset } from "../model/dataset.js";
 import { choiceOption, dimsOption, formatRankList, intOption } from "./args.js";
 import { listenForStop, SIGNAL_EXIT } from "./signals.js";

@@ -50,11 +50,6 @@ export function registerStoreScheme(scheme: string, handler: StoreScheme): void 
   SCHEMES.set(scheme, handler);
 }
 
-const notYet = (scheme: string, what: string): StoreScheme => ({
-  open(url) {
-    throw new StoreError(`store ${JSON.stringify(String(url))}: the ${scheme}: scheme (${what}) is not supported yet; pass a store object with get(key) and set(key, bytes) for it`);
-  },
-});
 
 registerStoreScheme("file", {
   open: (url, options) => {

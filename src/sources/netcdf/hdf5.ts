@@ -13,7 +13,6 @@ import { HandlePool } from "./handles.js";
 
 type H5 = typeof import("h5wasm/node").default;
 type H5File = InstanceType<H5["File"]>;
-type H5Dataset = InstanceType<H5["Dataset"]>;
 interface H5Module {
   HEAPU8: Uint8Array;
   _malloc(n: number): number;

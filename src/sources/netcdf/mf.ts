@@ -74,7 +74,6 @@ export async function openMfDataset(paths: string | readonly string[], options: 
   if (!(dim in first.sizes)) {
     throw new SourceError(`${files[0]}: has no dimension ${q(dim)} to join the files along (its dimensions: ${Object.keys(first.sizes).join(", ") || "none"})`);
   }
-  const names = Object.keys(first.variables);
   dss.forEach((ds, i) => {
     if (i > 0) checkFile(first, files[0]!, ds, files[i]!, dim);
   });
