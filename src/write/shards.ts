@@ -32,12 +32,12 @@ export function indexSize(s: ShardLayout): number {
  * Assemble a shard from its encoded inner chunks (C order within the shard; null = empty) as the spec lays it
  * out. Inner chunks are stored in C order; readers rely on the index only.
  */
-export function assembleShard(s: ShardLayout, pieces: readonly (Uint8Array | null)[]): Uint8Array {
+export function assembleShard(s: ShardLayout, pieces: readonly (Uint8Array | null)[], alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
   const n = pieces.length;
   const isize = indexSize(s);
   let total = 0;
   for (const p of pieces) if (p) total += p.length;
-  const out = new Uint8Array(total + isize);
+  const out = alloc(total + isize); // every byte is written below (contents of `alloc`'s memory may be stale)
   const start = s.indexLocation === "start";
   const indexAt = start ? 0 : total;
   const dv = new DataView(out.buffer, out.byteOffset + indexAt, 16 * n);
@@ -119,8 +119,16 @@ async function encodeShard(job: ShardJob, sidx: readonly number[]): Promise<{ sh
       raw += innerBytes;
     }
     if (raw === 0) return null;
+    // Into the writer thread's reused buffers when the store stages (fresh multi-MiB shards are garbage that V8
+    // collects only after tens of MiB of them: a sharded rank's peak RSS), after waiting for room as chunks do.
+    const stage = ctx.stageInFlight !== undefined ? ctx.stageAlloc : undefined;
+    if (stage) {
+      let bytes = indexSize(s);
+      for (const p of pieces) if (p) bytes += p instanceof Uint8Array ? p.length : p.len;
+      await ctx.pool.room(bytes, ctx.stageInFlight);
+    }
     const u8 = k.u8; // memory does not grow while the shard is assembled
-    const shard = assembleShard(s, pieces.map((p) => (p === null || p instanceof Uint8Array ? p : u8.subarray(p.ptr, p.ptr + p.len))));
+    const shard = assembleShard(s, pieces.map((p) => (p === null || p instanceof Uint8Array ? p : u8.subarray(p.ptr, p.ptr + p.len))), stage);
     return { shard, raw };
   } finally {
     k.arena.release(shardMark);

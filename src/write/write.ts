@@ -169,13 +169,8 @@ export async function writeWork(args: {
   // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
   ctx.pool.maxBytes = budget0 / 2;
   // Staged copies (the writer thread's reused buffers) count against the budget too: at most a quarter of it
-  // in flight, and values above that go unstaged (written from their own memory, as before staging).
-  if (ctx.stageInFlight !== undefined && ctx.stageAlloc) {
-    const cap = Math.max(1 << 20, Math.floor(budget0 / 4));
-    const stage = ctx.stageAlloc;
-    ctx.stageInFlight = Math.min(ctx.stageInFlight, cap);
-    ctx.stageAlloc = (n) => (n > cap ? new Uint8Array(n) : stage(n));
-  }
+  // in flight (one value is always let through).
+  if (ctx.stageInFlight !== undefined) ctx.stageInFlight = Math.min(ctx.stageInFlight, Math.max(1 << 20, Math.floor(budget0 / 4)));
   // Source chunks a block reads in part are kept for the next block, within the same budget (issue 11).
   setSourceCacheBudget(budget0);
   const amplified = amplificationWarning(work, budget0);
