@@ -88,11 +88,15 @@ export interface InitState {
 }
 
 export async function readInitState(store: Gettable): Promise<InitState> {
-  const [c, d] = await Promise.all([readObject(store, INIT_KEY), readObject(store, COMPLETE_KEY)]);
-  const claim = c === undefined || c === "invalid" ? c
-    : typeof c.generation === "string" ? (c as unknown as InitClaim) : "invalid";
+  const [claim, d] = await Promise.all([readClaim(store), readObject(store, COMPLETE_KEY)]);
   const completed = d === undefined || d === "invalid" ? d : typeof d.generation === "string" ? d.generation : "invalid";
   return { claim, completed };
+}
+
+/** The init claim alone (absent, unreadable, or a claim with its generation). */
+async function readClaim(store: Gettable): Promise<InitState["claim"]> {
+  const c = await readObject(store, INIT_KEY);
+  return c === undefined || c === "invalid" ? c : typeof c.generation === "string" ? (c as unknown as InitClaim) : "invalid";
 }
 
 /** "host h, pid 123, started 2026-12-05T14:00:00.000Z" */
@@ -141,8 +145,7 @@ export async function checkGeneration(
 ): Promise<void> {
   // The claim alone decides: a re-initialisation always makes a new one (complete.json is not re-read: one
   // small read per check, which matters on object stores).
-  const c = await readObject(store, INIT_KEY);
-  const st = { claim: c === undefined || c === "invalid" ? c : typeof c.generation === "string" ? (c as unknown as InitClaim) : "invalid" as const };
+  const st = { claim: await readClaim(store) };
   if (typeof st.claim === "object" && st.claim.generation === generation) return;
   const now = st.claim === undefined ? "it has no init claim now (removed?)"
     : st.claim === "invalid" ? `${INIT_KEY} is unreadable now`
