@@ -33,6 +33,8 @@ export interface NcVar {
   attrs: Record<string, unknown>;
   /** netCDF-4: the HDF5 dataset's path (records mode reads it in files of the same structure). */
   hdf5Path?: string;
+  /** netCDF-4: the dataset's object header address (relative to the file's base address), for direct reads. */
+  h5Address?: number;
   /** The source's chunk shape (netCDF-4 chunked) or undefined (contiguous, netCDF-3). */
   chunks: number[] | undefined;
   /**

@@ -10,6 +10,7 @@ import type { IndexRange } from "../../model/region.js";
 import { SourceError } from "../errors.js";
 import { typeRefusal, type NcGroup, type NcVar } from "./build.js";
 import { HandlePool } from "./handles.js";
+import { directReader } from "./h5direct.js";
 
 type H5 = typeof import("h5wasm/node").default;
 type H5File = InstanceType<H5["File"]>;
@@ -27,6 +28,7 @@ interface H5Module {
   get_names(file: bigint, path: string, recursive: boolean): string[];
   get_types(file: bigint, path: string): Record<string, number>;
   get_type(file: bigint, path: string): number;
+  create_object_reference(file: bigint, path: string): ArrayLike<number>;
   H5G_GROUP: number;
 }
 
@@ -220,7 +222,10 @@ export async function openHdf5(path: string, group?: string): Promise<NcGroup> {
       }
       const vattrs = attrsOf(`${where} variable ${q(name)}`, M, fid, dsPath, names, obj);
       const base = { name, dims, shape, attrs: vattrs, chunks: meta.chunks ? meta.chunks.map(Number) : undefined };
-      vars.push({ ...base, dtype, hdf5Path: dsPath, read: reader(path, dsPath, shape, base.chunks, dtype, h5, M) });
+      // The object header's address (an HDF5 object reference holds it): direct reads need no path lookup.
+      const h5Address = Array.from(M.create_object_reference(fid, dsPath)).reduce((a, b, i) => a + b * 2 ** (8 * i), 0);
+      const viaH5 = reader(path, dsPath, shape, base.chunks, dtype, h5, M);
+      vars.push({ ...base, dtype, hdf5Path: dsPath, h5Address, read: fastReader(path, dsPath, h5Address, dtype, shape, viaH5) });
     }
     return { path, format: where, attrs, vars };
   });
@@ -248,6 +253,26 @@ export function recordedReader(path: string, dsPath: string, dtype: DType, shape
   const got = (meta.shape ?? []).map(Number);
   if (dtypeOf(meta) !== dtype || got.length !== shape.length || got.some((s, d) => s !== shape[d])) return undefined;
   return reader(path, dsPath, got, meta.chunks ? meta.chunks.map(Number) : undefined, dtype, h5, M);
+}
+
+/** Direct reads (h5direct.ts) on or off (tests compare both paths). */
+export const directOptions = { enabled: true };
+
+/**
+ * The reader of dataset `dsPath` (object header at `address`) of `path`: direct (no HDF5) when it can, else
+ * h5wasm's (`viaH5`, or made on first use, loading h5wasm then: a rank that reads only directly never loads it).
+ */
+export function fastReader(path: string, dsPath: string, address: number | undefined, dtype: DType, shape: readonly number[], viaH5?: NcVar["read"]): NcVar["read"] {
+  let fb = viaH5;
+  const fallback = async (): Promise<NcVar["read"]> => {
+    if (fb) return fb;
+    await h5wasm();
+    const r = recordedReader(path, dsPath, dtype, shape);
+    if (!r) throw new SourceError(`${path}: HDF5 dataset ${dsPath} does not open as the ${dtype} array of shape [${shape.join(", ")}] recorded by init`);
+    return (fb = r);
+  };
+  const direct = directOptions.enabled && address !== undefined ? directReader(path, address, dtype, shape, fallback) : undefined;
+  return direct ?? viaH5 ?? (async (region, into) => (await fallback())(region, into));
 }
 
 function reader(path: string, dsPath: string, shape: number[], chunks: number[] | undefined, dtype: DType, h5: H5, M: H5Module) {
