@@ -7,7 +7,8 @@ import { loadDatasetExport } from "../run/load.js";
 import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan } from "../run/records.js";
 import { requireCompleteInit } from "../write/state.js";
-import { availableCores, prestartWriteWorkers, writeAll, WriteAllError } from "../run/pool.js";
+import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
+import { prestartRunWorkers } from "../run/prestart.js";
 import { isDataset, mapperPlan, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 import { datasetOf, outputOptions, SOURCE_HELP, SOURCE_OPTIONS, specFromArgs } from "./sources.js";
 import type { SourceSpec } from "../sources/source-spec.js";
@@ -184,11 +185,9 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
     const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("run", v);
     const path = storePath(store, io, true);
-    // The worker threads start now: their start-up overlaps reading the sources' metadata (init).
-    // (Data sources: this thread writes ranks too, so one thread fewer; a dataset module is user code: all threads.)
-    const n = Math.min(workers ?? availableCores(), asked.ranks ?? Infinity);
-    const dataSources = !pos.slice(0, -1).some((a) => /\.(m?js|cjs|ts|mts)$/i.test(a));
-    if (!v.resume) prestartWriteWorkers(dataSources && n >= 2 ? n - 1 : n, pos.slice(0, -1).some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)) ? ["netcdf"] : []);
+    // The worker threads start now (if the CLI's early start did not already, from the raw arguments): their
+    // start-up overlaps reading the sources' metadata (init).
+    if (!v.resume) prestartRunWorkers({ workers, ranks: asked.ranks, sources: pos.slice(0, -1) });
     const spec = await specFromArgs("run", pos.slice(0, -1), v, io.cwd, true);
     // A module exporting a PartitionMapper brings its ranks and dims (the options, if given, must match).
     p ??= (spec.kind === "module" ? mapperPlan(await datasetOf(spec), asked) : undefined) ?? planArgs("run", v);

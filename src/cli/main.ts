@@ -5,10 +5,10 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { realpathSync } from "node:fs";
 import { UsageError } from "./args.js";
-import { COMMANDS, type Io } from "./commands.js";
-import { computeHangError } from "../run/hang.js";
+import type { Command, Io } from "./command.js";
+import { prestartRunWorkers } from "../run/prestart.js";
 
-const HELP = `xpartition: write a lazily computed dataset into one zarr store from independent processes
+const help = (COMMANDS: Record<string, Command>) => `xpartition: write a lazily computed dataset into one zarr store from independent processes
 
 usage: xpartition <command> [options]
 
@@ -32,8 +32,30 @@ exit status: 0 success, 1 failure, 2 a bad command line; each command's --help l
 ranks missing; write, run: 143 or 130 when stopped by SIGTERM or SIGINT).
 `;
 
+/**
+ * `run`'s worker threads are started from the raw arguments before the commands' modules load, so that their own
+ * start-up (importing the package: ~0.3 s of a core) overlaps this thread's. A wrong guess costs threads only:
+ * `run` starts those missing and the pool ends those it does not adopt.
+ */
+function startRunWorkersEarly(args: readonly string[]): void {
+  if (args.some((a) => a === "--help" || a === "-h" || a === "--resume")) return;
+  const int = (name: string): number | undefined => {
+    const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    const v = i < 0 ? undefined : args[i]!.includes("=") ? args[i]!.slice(args[i]!.indexOf("=") + 1) : args[i + 1];
+    return v !== undefined && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : undefined;
+  };
+  // Option values are among these too, harmlessly: only sources ending in a module's or netCDF's suffix count.
+  const sources = args.filter((a) => !a.startsWith("-")).slice(0, -1);
+  if (sources.length > 0) prestartRunWorkers({ workers: int("workers"), ranks: int("ranks"), sources });
+}
+
+let COMMANDS: Record<string, Command> | undefined;
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
+  if (name === "run") startRunWorkersEarly(args);
+  COMMANDS ??= (await import("./commands.js")).COMMANDS;
+  const HELP = help(COMMANDS);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     if (name === "help" && args[0] && COMMANDS[args[0]]) {
       io.out.write(COMMANDS[args[0]]!.help);
@@ -66,14 +88,17 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // Loaded beside the command (not before: the early thread start comes first); needed only at 'beforeExit'.
+  let hang: typeof import("../run/hang.js") | undefined;
+  void import("../run/hang.js").then((m) => (hang = m));
   // Not a top-level await: with a compute that never settles Node would exit 13 with no message. Instead, when
   // the event loop empties before the command ends, say which compute is pending and exit 1.
   let ended = false;
   process.on("beforeExit", () => {
     if (ended) return;
     ended = true;
-    const cmd = COMMANDS[process.argv[2] ?? ""];
-    process.stderr.write(`xpartition${cmd ? ` ${cmd.name}` : ""}: ${computeHangError().message}\n`);
+    const cmd = COMMANDS?.[process.argv[2] ?? ""];
+    process.stderr.write(`xpartition${cmd ? ` ${cmd.name}` : ""}: ${hang ? hang.computeHangError().message : "the command ended with work pending"}\n`);
     process.exitCode = 1;
   });
   main(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd() }).then(

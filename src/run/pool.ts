@@ -2,9 +2,10 @@
 // form of the original's mappable_write over a process pool. Each worker imports the dataset module itself,
 // builds the dataset lazily and writes the ranks it is handed, one at a time; the calling thread initialises
 // the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
-import os from "node:os";
 import type { Dataset } from "../model/dataset.js";
-import { prestartWorkers, runTaskPool, setupPrestarted } from "./threads.js";
+import { runTaskPool, setupPrestarted } from "./threads.js";
+import { availableCores, WORKER_URL } from "./prestart.js";
+export { availableCores, prestartWriteWorkers } from "./prestart.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";
@@ -105,21 +106,6 @@ export class WriteAllError extends Error {
   ) {
     super(message);
   }
-}
-
-export function availableCores(): number {
-  const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, n || 1);
-}
-
-const WORKER_URL = new URL("./worker.js", import.meta.url);
-
-/**
- * Start `n` writeAll worker threads now (the next writeAll adopts them), so that their start-up overlaps the
- * caller's preparation (`xpartition run` reading the sources' metadata). `warm`: "netcdf" compiles h5wasm.
- */
-export function prestartWriteWorkers(n: number, warm: string[] = []): void {
-  prestartWorkers(WORKER_URL, n, warm);
 }
 
 export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult> {

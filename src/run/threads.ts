@@ -59,15 +59,16 @@ interface Reserve {
 const prestarted = new Map<string, Reserve[]>();
 
 /**
- * Start `n` worker threads of `workerUrl` now, ahead of the pool that will use them (runTaskPool adopts them),
- * so that their start-up (Node's thread bootstrap, importing modules, `warm`: e.g. compiling WebAssembly)
- * overlaps the caller's own preparation (e.g. reading the sources' metadata). They do not keep the process
- * alive; those not adopted by the next pool are terminated by it.
+ * Have `n` worker threads of `workerUrl` started ahead of the pool that will use them (runTaskPool adopts them):
+ * starts those missing from the reserve, so that a second call with the same `n` starts none. Their start-up
+ * (Node's thread bootstrap, importing modules, `warm`: e.g. compiling WebAssembly) overlaps the caller's own
+ * preparation (e.g. reading the sources' metadata). They do not keep the process alive; those not adopted by
+ * the next pool are terminated by it.
  */
 export function prestartWorkers(workerUrl: URL, n: number, warm: string[] = []): void {
   const list = prestarted.get(workerUrl.href) ?? [];
   prestarted.set(workerUrl.href, list);
-  for (let i = 0; i < n; i++) {
+  for (let i = list.filter((e) => !e.dead).length; i < n; i++) {
     const w = new Worker(workerUrl, { workerData: { deferredSetup: true, warm } satisfies DeferredSetup });
     const e: Reserve = { w, dead: false, early: [] };
     // Until adopted: an error or exit only marks it unusable (the pool then starts a fresh thread).
@@ -76,6 +77,11 @@ export function prestartWorkers(workerUrl: URL, n: number, warm: string[] = []):
     w.unref?.();
     list.push(e);
   }
+}
+
+/** How many threads of `url` are started ahead and not adopted yet (live ones). */
+export function prestartedCount(url: URL): number {
+  return (prestarted.get(url.href) ?? []).filter((e) => !e.dead).length;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { threadId } from "node:worker_threads";
 import { execFileSync } from "node:child_process";
-import { prestartWorkers, runTaskPool, WorkerSetupError } from "../../dist/run/threads.js";
+import { prestartedCount, prestartWorkers, runTaskPool, WorkerSetupError } from "../../dist/run/threads.js";
 
 const workerUrl = new URL("../fixtures/stub-worker.mjs", import.meta.url);
 const items = Array.from({ length: 12 }, (_, i) => i);
@@ -105,6 +105,17 @@ describe("runTaskPool", () => {
     // A setup failure reaches the pool through an adopted thread too.
     prestartWorkers(workerUrl, 1);
     await expect(runTaskPool({ workerUrl, workerData: { failSetup: "late" }, items, workers: 1 })).rejects.toThrow("setup failed: late");
+  });
+
+  it("prestartWorkers tops the reserve up to n (the CLI's early start and run's own call start n, not 2n)", async () => {
+    prestartWorkers(workerUrl, 2);
+    prestartWorkers(workerUrl, 2);
+    expect(prestartedCount(workerUrl)).toBe(2);
+    prestartWorkers(workerUrl, 3);
+    expect(prestartedCount(workerUrl)).toBe(3);
+    const res = await runTaskPool({ workerUrl, workerData: { delayMs: 2 }, items, workers: 3 });
+    expect(res.done.size).toBe(items.length);
+    expect(prestartedCount(workerUrl)).toBe(0);
   });
 
   it("threads set up ahead of a pool that never comes (the caller failed first) do not keep the process alive", () => {

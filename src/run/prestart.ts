@@ -1,0 +1,32 @@
+// What starting writeAll's worker threads ahead needs, and nothing heavier: the CLI imports this before its own
+// ~140 modules, so that the threads' start-up (Node's bootstrap, importing the package: ~0.3 s of a core)
+// overlaps the calling thread's imports too, not only `init`.
+import os from "node:os";
+import { prestartWorkers } from "./threads.js";
+
+export function availableCores(): number {
+  const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, n || 1);
+}
+
+/** The writeAll worker thread's module (prestarted threads are matched to their pool by this URL). */
+export const WORKER_URL = new URL("./worker.js", import.meta.url);
+
+/**
+ * Have `n` writeAll worker threads started (the next writeAll adopts them; those it does not take it
+ * terminates). `warm`: "netcdf" compiles h5wasm.
+ */
+export function prestartWriteWorkers(n: number, warm: string[] = []): void {
+  prestartWorkers(WORKER_URL, n, warm);
+}
+
+/**
+ * `xpartition run`'s threads, started ahead: one per rank up to `workers` (default: the cores); with data
+ * sources the calling thread writes ranks too, so one fewer (a dataset module is user code: all threads);
+ * netCDF sources have h5wasm compiled meanwhile.
+ */
+export function prestartRunWorkers(o: { workers?: number; ranks?: number; sources: readonly string[] }): void {
+  const n = Math.min(o.workers ?? availableCores(), o.ranks ?? Infinity);
+  const dataSources = !o.sources.some((a) => /\.(m?js|cjs|ts|mts)$/i.test(a));
+  prestartWriteWorkers(dataSources && n >= 2 ? n - 1 : n, o.sources.some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)) ? ["netcdf"] : []);
+}
