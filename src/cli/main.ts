@@ -7,6 +7,7 @@ import { realpathSync } from "node:fs";
 import { UsageError } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { prestartRunWorkers } from "../run/prestart.js";
+import { startWriterThread } from "../store/io-thread.js";
 
 const help = (COMMANDS: Record<string, Command>) => `xpartition: write a lazily computed dataset into one zarr store from independent processes
 
@@ -33,7 +34,7 @@ ranks missing; write, run: 143 or 130 when stopped by SIGTERM or SIGINT).
 `;
 
 /**
- * `run`'s worker threads are started from the raw arguments before the commands' modules load, so that their own
+ * `run`'s worker threads (and a local store's writer thread) are started from the raw arguments before the commands' modules load, so that their own
  * start-up (importing the package: ~0.3 s of a core) overlaps this thread's. A wrong guess costs threads only:
  * `run` starts those missing and the pool ends those it does not adopt.
  */
@@ -45,8 +46,12 @@ function startRunWorkersEarly(args: readonly string[]): void {
     return v !== undefined && /^[1-9][0-9]{0,3}$/.test(v) ? Number(v) : undefined;
   };
   // Option values are among these too, harmlessly: only sources ending in a module's or netCDF's suffix count.
-  const sources = args.filter((a) => !a.startsWith("-")).slice(0, -1);
-  if (sources.length > 0) prestartRunWorkers({ workers: int("workers"), ranks: int("ranks"), sources });
+  const positional = args.filter((a) => !a.startsWith("-"));
+  const sources = positional.slice(0, -1);
+  if (sources.length === 0) return;
+  prestartRunWorkers({ workers: int("workers"), ranks: int("ranks"), sources });
+  // A local store's writer thread too: init's first metadata write would otherwise wait for it to boot.
+  if (!positional.at(-1)!.includes("://")) startWriterThread();
 }
 
 let COMMANDS: Record<string, Command> | undefined;
