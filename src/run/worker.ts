@@ -50,6 +50,7 @@ serveItems(async (data) => {
     }
   };
 }, (warm) => {
-  // Started ahead of its pool: compile h5wasm while the parent reads the sources' metadata.
-  if (warm.includes("netcdf")) void import("../sources/netcdf/hdf5.js").then((m) => m.h5wasm()).catch(() => undefined);
+  // Started ahead of its pool: import the netCDF readers while the parent reads the sources' metadata. Not
+  // h5wasm: ranks read recorded netCDF-4 files directly (h5direct.ts) and load it only if a read needs HDF5.
+  if (warm.includes("netcdf")) void import("../sources/netcdf/h5direct.js").catch(() => undefined);
 });

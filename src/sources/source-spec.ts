@@ -50,7 +50,7 @@ export interface DataSourceSpec {
    * netCDF files joined along concatDim also carry size, mtimeMs and length (along concatDim): a rank then
    * opens only the files its regions overlap (openMfRecords).
    */
-  sources: { location: string; format: string; fingerprint?: string; size?: number; mtimeMs?: number; length?: number }[];
+  sources: { location: string; format: string; fingerprint?: string; size?: number; mtimeMs?: number; length?: number; direct?: MfFileRecord["direct"] }[];
   options: SourceOptions;
 }
 
@@ -95,7 +95,7 @@ export async function sourceSpec(args: readonly string[], options: SourceOptions
         throw e;
       });
     if (records) {
-      return { kind: "sources", sources: records.map((r) => ({ location: r.path, format: "netcdf", fingerprint: r.fingerprint, size: r.size, mtimeMs: r.mtimeMs, length: r.length })), options: normalised };
+      return { kind: "sources", sources: records.map((r) => ({ location: r.path, format: "netcdf", fingerprint: r.fingerprint, size: r.size, mtimeMs: r.mtimeMs, length: r.length, ...(r.direct ? { direct: r.direct } : {}) })), options: normalised };
     }
   }
   const sources = await Promise.all(detected.map(async (d) => {
@@ -181,7 +181,7 @@ export async function openSource(spec: SourceSpec, options: OpenSourceOptions = 
 function fileRecords(spec: DataSourceSpec): MfFileRecord[] | undefined {
   if (spec.sources.length < 2 || !spec.options?.concatDim) return undefined;
   const ok = spec.sources.every((s) => s.format === "netcdf" && typeof s.fingerprint === "string" && typeof s.size === "number" && typeof s.mtimeMs === "number" && typeof s.length === "number");
-  return ok ? spec.sources.map((s) => ({ path: s.location, size: s.size!, mtimeMs: s.mtimeMs!, length: s.length!, fingerprint: s.fingerprint! })) : undefined;
+  return ok ? spec.sources.map((s) => ({ path: s.location, size: s.size!, mtimeMs: s.mtimeMs!, length: s.length!, fingerprint: s.fingerprint!, ...(s.direct ? { direct: s.direct } : {}) })) : undefined;
 }
 
 /** Canonical JSON (object keys sorted) for comparing recorded and given values. */

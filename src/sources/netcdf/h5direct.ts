@@ -5,7 +5,6 @@
 // never loads h5wasm (~0.3-0.5 s of CPU per thread). What this does not handle (other filters, big-endian or
 // non-IEEE types, other layouts or chunk indexes, chunks never written) is read through h5wasm instead.
 import { closeSync, openSync } from "node:fs";
-import { inflateSync } from "node:zlib";
 import type { TypedArray } from "../../kernels/arena.js";
 import { kernels } from "../../kernels/instance.js";
 import { cStrides, placePtr } from "../../kernels/place.js";
@@ -14,6 +13,7 @@ import { dtypeInfo, type DType } from "../../model/dtypes.js";
 import type { IndexRange } from "../../model/region.js";
 import type { NcVar } from "./build.js";
 import { HandlePool } from "./handles.js";
+import { inflateInto } from "./inflate.js";
 import { chunkIndex, H5File, H5FormatError, pread, readDataset, Unsupported, type ChunkEntry, type H5Dataset } from "./h5parse.js";
 
 type Read = NcVar["read"];
@@ -180,18 +180,27 @@ function readChunked(f: H5File, key: string, ds: H5Dataset, layout: { btree: num
   const shuffle = ds.filters.findIndex((x) => x.id === 2);
   const k = kernels();
   for (const [ci, e] of entries) {
-    if (raw.length < e.size) raw = new Uint8Array(Math.max(e.size, raw.length * 2));
-    pread(f.fd, raw, 0, e.size, e.address);
-    let data = raw.subarray(0, e.size);
     const where = () => `chunk [${ci.map((c, d) => c * chunks[d]!)}]`;
+    const mark = k.arena.mark();
+    // The decoded chunk at `src` in WASM memory: inflated there, or read there when stored unfiltered.
+    let src: number;
     if (deflate >= 0 && !(e.mask & (1 << deflate))) {
+      if (raw.length < e.size) raw = new Uint8Array(Math.max(e.size, raw.length * 2));
+      pread(f.fd, raw, 0, e.size, e.address);
+      // Room for more than expected: a chunk decoding to more is an error, not a silent cut.
+      src = k.arena.alloc(cbytes + 64);
+      let got: number;
       try {
-        data = inflateSync(data, { maxOutputLength: Math.max(cbytes, 1) });
+        got = inflateInto(raw.subarray(0, e.size), k.u8.subarray(src, src + cbytes + 64));
       } catch (err) {
         throw new H5FormatError(`${where()}: inflate failed: ${(err as Error).message} (corrupt?)`);
       }
+      if (got !== cbytes) throw new H5FormatError(`${where()} inflates to ${got === cbytes + 64 ? "more than " : ""}${got} bytes, expected ${cbytes} (corrupt?)`);
+    } else {
+      if (e.size !== cbytes) throw new H5FormatError(`${where()} is stored in ${e.size} bytes, expected ${cbytes} (corrupt?)`);
+      src = k.arena.alloc(cbytes);
+      pread(f.fd, k.u8, src, cbytes, e.address);
     }
-    if (data.length !== cbytes) throw new H5FormatError(`${where()} decodes to ${data.length} bytes, expected ${cbytes} (corrupt?)`);
     const unshuffle = shuffle >= 0 && !(e.mask & (1 << shuffle)) && es > 1;
     const c0 = ci.map((c, d) => c * chunks[d]!);
     const from = c0.map((c, d) => Math.max(c, region[d]!.start));
@@ -201,13 +210,11 @@ function readChunked(f: H5File, key: string, ds: H5Dataset, layout: { btree: num
     let m = 0;
     while (m < nd && copy[m] === 1) m++;
     const straight = copy.every((c, d) => c === chunks[d]) && copy.every((c, d) => d <= m || c === ext[d]);
-    const mark = k.arena.mark();
     if (straight) {
       const at = dst + dstStart.reduce((p, s, d) => p + s * dstride[d]!, 0) * es;
-      if (unshuffle) shufflePtr("unshuffle", k.arena.input(data), at, cbytes, es, k);
-      else k.u8.set(data, at);
+      if (unshuffle) shufflePtr("unshuffle", src, at, cbytes, es, k);
+      else k.u8.copyWithin(at, src, src + cbytes);
     } else {
-      let src = k.arena.input(data);
       if (unshuffle) {
         const tmp = k.arena.alloc(cbytes);
         shufflePtr("unshuffle", src, tmp, cbytes, es, k);

@@ -5,3 +5,4 @@ export { openMfDataset, openMfRecords, mfRecords, mfPaths, type OpenMfDatasetOpt
 export { fingerprintOf } from "./fingerprint.js";
 export { fileHandles, HandlePool } from "./handles.js";
 export { boxCache, h5Files } from "./hdf5.js";
+export { directStats, rawFiles } from "./h5direct.js";

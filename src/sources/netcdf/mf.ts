@@ -16,7 +16,8 @@ import type { TypedArray } from "../../kernels/arena.js";
 import type { IndexRange } from "../../model/region.js";
 import { buildDataset, computeInto, type NcGroup, type OpenNetCDFOptions } from "./build.js";
 import { fingerprintOf } from "./fingerprint.js";
-import { recordedReader } from "./hdf5.js";
+import { fastReader, recordedReader } from "./hdf5.js";
+import { decodeGroup, encodeGroup, objectsOf, type DirectRecord } from "./record.js";
 import { describeNetCDF } from "./open.js";
 
 export interface OpenMfDatasetOptions extends OpenNetCDFOptions {
@@ -117,6 +118,8 @@ export interface MfFileRecord {
   length: number;
   /** Digest of the file's metadata (fingerprint.ts). */
   fingerprint: string;
+  /** netCDF-4: what direct reads need (record.ts), so that ranks need no HDF5. */
+  direct?: DirectRecord;
 }
 
 async function statRecord(path: string): Promise<{ size: number; mtimeMs: number }> {
@@ -144,7 +147,10 @@ export async function mfRecords(paths: string | readonly string[], options: Open
       checkFile(first, files[0]!, ds, path, options.concatDim);
       checkEncoding(first, files[0]!, ds, path, options.concatDim);
     }
-    out.push({ path, ...st, length: ds.sizes[options.concatDim]!, fingerprint: fingerprintOf(g) });
+    const objects = objectsOf(g);
+    // The first file's description too: a rank builds the dataset from it (the others take the first's).
+    const direct = objects ? { objects, ...(out.length === 0 ? { group: encodeGroup(g) } : {}) } : undefined;
+    out.push({ path, ...st, length: ds.sizes[options.concatDim]!, fingerprint: fingerprintOf(g), ...(direct ? { direct } : {}) });
   }
   return out;
 }
@@ -192,7 +198,11 @@ function openRecorded(rec: MfFileRecord, options: OpenMfDatasetOptions): Promise
     p = (async () => {
       const st = await statRecord(rec.path);
       if (st.size !== rec.size || st.mtimeMs !== rec.mtimeMs) throw changed(rec, st);
-      const g = await describeNetCDF(rec.path, options.group);
+      // Described by init: no HDF5 needed (values read directly, or through h5wasm if they must).
+      const recorded = rec.direct?.group;
+      const g = recorded !== undefined
+        ? decodeGroup(recorded, rec.path, rec.fingerprint, (v) => fastReader(rec.path, v.hdf5Path!, v.h5Address, v.dtype!, v.shape))
+        : await describeNetCDF(rec.path, options.group);
       if (fingerprintOf(g) !== rec.fingerprint) throw new SourceError(`${rec.path}: its metadata changed since init (fingerprint ${fingerprintOf(g)}, init recorded ${rec.fingerprint})`);
       return { g, ds: await buildDataset(g, options) };
     })();
@@ -211,7 +221,8 @@ type Compute = (region: readonly IndexRange[], out?: TypedArray) => Promise<Type
  */
 function directCompute(rec: MfFileRecord, name: string, hdf5Path: string | undefined, v: DataArray, shape: readonly number[], options: OpenMfDatasetOptions): Compute | undefined {
   if (hdf5Path === undefined || v.dtype === undefined) return undefined;
-  const read = recordedReader(rec.path, hdf5Path, v.dtype, shape);
+  const address = rec.direct?.objects[name];
+  const read = address !== undefined ? fastReader(rec.path, hdf5Path, address, v.dtype, shape) : recordedReader(rec.path, hdf5Path, v.dtype, shape);
   if (!read) return undefined;
   touched.add(rec.path);
   return computeInto(v.dtype, async (region, into) => {
