@@ -9,7 +9,7 @@ import type { IndexRange } from "../plan/blocks.js";
 import { FileSystemStore, type StoreOps } from "../store/index.js";
 import { STAGE_IN_FLIGHT, stageAlloc as stageAlloc_ } from "../store/io-thread.js";
 import { S3Store } from "../store/s3/store.js";
-import { stageAlloc as s3StageAlloc } from "../store/s3/staging.js";
+import { S3_STAGE_IN_FLIGHT, stageAlloc as s3StageAlloc } from "../store/s3/staging.js";
 import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
@@ -194,8 +194,10 @@ export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, w
   const st = ops.store;
   // The filesystem store's writer thread, or a store's own (S3Store: buffers reused once their PUT succeeded).
   const thread = st instanceof FileSystemStore && st.ioThread;
-  const stageAlloc = thread ? stageAlloc_ : st instanceof S3Store ? s3StageAlloc : undefined;
-  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc, ...(thread ? { stageInFlight: STAGE_IN_FLIGHT } : {}) };
+  const s3 = st instanceof S3Store;
+  const stageAlloc = thread ? stageAlloc_ : s3 ? s3StageAlloc : undefined;
+  const stageInFlight = thread ? STAGE_IN_FLIGHT : s3 ? S3_STAGE_IN_FLIGHT : undefined;
+  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc, ...(stageInFlight !== undefined ? { stageInFlight } : {}) };
 }
 
 /**

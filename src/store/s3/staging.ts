@@ -9,12 +9,26 @@ const MAX_POOLED = 8 * 2 ** 20;
 const STEP = 256 * 1024;
 const staged = new WeakSet<ArrayBuffer>();
 
-const pool = new BufferPool((n) => new ArrayBuffer(n), STEP, 32 * 2 ** 20);
+/**
+ * Bytes of staged values a writer keeps in flight to an S3Store (src/write/chunks.ts waits for room before
+ * staging the next chunk; at most a quarter of the memory budget, src/write/write.ts), so that the buffers
+ * cycle through the pool instead of each chunk in flight faulting in pages of its own: a D1 write staged 50 MiB
+ * per writer thread with 32 PUTs in flight plus those queued (first-touch page faults, 0.2 s of system time
+ * per thread), 26 MiB now. 16 MiB in flight still carries ~290 MB/s per rank over a link of 30 ms and 50 MB/s
+ * per connection (bench/README.md, S3), more than a writer thread encodes.
+ */
+export const S3_STAGE_IN_FLIGHT = 16 * 2 ** 20;
+
+// Idle buffers kept: what the bytes in flight occupy in power-of-two buffers (up to twice their size).
+const pool = new BufferPool((n) => new ArrayBuffer(n), STEP, 2 * S3_STAGE_IN_FLIGHT);
 
 /** `n` bytes (contents undefined) for a value that will be given to S3Store.set, which gives them back. */
 export function stageAlloc(n: number): Uint8Array {
   if (n < STEP || n > MAX_POOLED) return new Uint8Array(n);
-  const b = pool.take(n);
+  // Powers of two: any free buffer of the class fits the next value (D1's 1.22 MB `temp` and 1.53 MB `wind`
+  // chunks both take 2 MiB ones; in 256 KiB steps the wind chunks found only temp's smaller buffers free and
+  // faulted in new ones). Pages past what is written are never touched, so they cost no memory.
+  const b = pool.take(Math.max(STEP, 2 ** Math.ceil(Math.log2(n))));
   staged.add(b);
   return new Uint8Array(b, 0, n);
 }
