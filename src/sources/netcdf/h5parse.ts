@@ -22,7 +22,7 @@ export function pread(fd: number, into: Uint8Array, at: number, length: number, 
 }
 
 /** Bounds-checked little-endian reads of one block read from the file. */
-class Block {
+export class Block {
   readonly dv: DataView;
   constructor(readonly b: Uint8Array, readonly at: number, private readonly f: H5File) {
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -59,6 +59,8 @@ export class H5File {
   so = 8;
   sl = 8;
   base = 0;
+  /** The root group's object header (absolute address). */
+  root = -1;
   readonly size: number;
   constructor(readonly fd: number) {
     this.size = fstatSync(fd).size;
@@ -82,6 +84,9 @@ export class H5File {
     const b = sb.uint(basePos, this.so);
     if (b > this.size) throw new H5FormatError(`base address ${b} beyond the end of the file`);
     this.base = b;
+    // v0/1: after the free-space, end-of-file and driver addresses, the root's symbol table entry (its link
+    // name offset, then the object header address); v2/3: after the extension and end-of-file addresses.
+    this.root = sb.addr(version < 2 ? basePos + 5 * this.so : basePos + 3 * this.so) ?? -1;
   }
   read(position: number, length: number): Uint8Array {
     if (position < 0 || length < 0 || position + length > this.size) throw new H5FormatError(`bytes ${position}-${position + length} are beyond the end of the file (${this.size} bytes; truncated?)`);
@@ -109,16 +114,18 @@ export interface H5Dataset {
   filters: H5Filter[];
 }
 
-interface Msg {
+export interface Msg {
   type: number;
   flags: number;
+  /** Creation order (v2 headers tracking it), else -1. */
+  order: number;
   blk: Block;
   p: number;
   size: number;
 }
 
 /** The messages of the object header at `addr` (v1 or v2, following continuation blocks). */
-function messages(f: H5File, addr: number): Msg[] {
+export function messages(f: H5File, addr: number): Msg[] {
   const out: Msg[] = [];
   if (addr < 0 || addr + 16 > f.size) throw new H5FormatError(`object header address ${addr} is beyond the end of the file (${f.size} bytes; truncated?)`);
   const pending: { at: number; len: number; v2: boolean; first: boolean }[] = [];
@@ -155,10 +162,11 @@ function messages(f: H5File, addr: number): Msg[] {
       const type = v2 ? blk.u8(p) : blk.u16(p);
       const size = blk.u16(p + (v2 ? 1 : 2));
       const mflags = blk.u8(p + (v2 ? 3 : 4));
+      const order = v2 && flags & 0x04 ? blk.u16(p + 4) : -1;
       const data = p + hdr;
       if (data + size > end) throw new H5FormatError(`object header message at byte ${c.at + p} runs past its block (corrupt?)`);
       if (type === 0x10) pending.push({ at: blk.addr(data) ?? -1, len: blk.len(data + f.so), v2, first: false });
-      else out.push({ type, flags: mflags, blk, p: data, size });
+      else out.push({ type, flags: mflags, order, blk, p: data, size });
       p = data + size;
     }
     if (pending.some((x) => x.at < 0)) throw new H5FormatError(`object header at byte ${addr}: a continuation with no address`);

@@ -255,8 +255,8 @@ export function recordedReader(path: string, dsPath: string, dtype: DType, shape
   return reader(path, dsPath, got, meta.chunks ? meta.chunks.map(Number) : undefined, dtype, h5, M);
 }
 
-/** Direct reads (h5direct.ts) on or off (tests compare both paths). */
-export const directOptions = { enabled: true };
+/** Direct reads (h5direct.ts) and descriptions (h5describe.ts) on or off (tests compare both paths). */
+export const directOptions = { enabled: true, describe: true };
 
 /**
  * The reader of dataset `dsPath` (object header at `address`) of `path`: direct (no HDF5) when it can, else

@@ -6,7 +6,8 @@ import type { Dataset } from "../../model/dataset.js";
 import { SourceError } from "../errors.js";
 import { buildDataset, type NcGroup, type OpenNetCDFOptions } from "./build.js";
 import { openCdf } from "./cdf.js";
-import { openHdf5 } from "./hdf5.js";
+import { describeDirect } from "./h5describe.js";
+import { directOptions, fastReader, openHdf5 } from "./hdf5.js";
 
 export type { OpenNetCDFOptions } from "./build.js";
 
@@ -44,7 +45,9 @@ export async function describeNetCDF(path: string, group?: string): Promise<NcGr
     return openCdf(abs);
   }
   try {
-    return await openHdf5(abs, group);
+    // Without HDF5 when the file's structures allow (h5describe.ts), else through h5wasm.
+    const direct = directOptions.describe ? describeDirect(abs, group, (v) => fastReader(abs, v.hdf5Path!, v.h5Address, v.dtype!, v.shape)) : undefined;
+    return direct ?? (await openHdf5(abs, group));
   } catch (e) {
     if (e instanceof SourceError) throw e;
     throw new SourceError(`${abs} (netCDF-4): cannot be read: ${(e as Error).message.trim().split("\n")[0]}`, { cause: e });
