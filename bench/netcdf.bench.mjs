@@ -25,6 +25,7 @@ import { d1Generate } from "xpartition/demo";
 import { initializeStore, openMfDataset, openSource, writePartition } from "xpartition";
 import { mfOpenedFiles } from "../dist/sources/netcdf/mf.js";
 import { h5Files } from "../dist/sources/netcdf/hdf5.js";
+import { rawFiles } from "../dist/sources/netcdf/h5direct.js";
 import { chartSvg } from "./netcdf-chart.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,7 +59,8 @@ function python(out) {
 
 /**
  * Where our time goes, ranks one after the other in this process: read+inflate = every HDF5 chunk of both
- * variables read whole (h5wasm: the file read and the deflate+shuffle filters); writePartition's own timings
+ * variables read whole (direct reads, src/sources/netcdf/h5direct.ts: pread, node:zlib inflate, our unshuffle
+ * kernel; into fresh arrays here, into the writer's blocks in a rank); writePartition's own timings
  * give compute (read+inflate+slicing into output blocks) and encode; slicing = compute - read+inflate; writing
  * = the rest of the wall time (one store write at a time: the writer's own storeSeconds add up overlapping
  * writes, so they are kept in the JSON but not charted).
@@ -95,7 +97,7 @@ async function manyFiles() {
   const store = join(dir, "many.zarr");
   const init = timed(process.execPath, [cli, "init", join(many, "f_*.nc"), store, "--concat-dim", "time", "--ranks", "16", "--dims", "time"], process.env);
   const plan = JSON.parse(readFileSync(join(store, ".xpartition", "plan.json"), "utf8"));
-  const before = mfOpenedFiles(), opens0 = h5Files.opens;
+  const before = mfOpenedFiles(), opens0 = h5Files.opens, direct0 = rawFiles.opens;
   const t0 = performance.now();
   const ds = await openSource(plan.source);
   const rank = 5, per = Math.ceil(MANY / 16), start = rank * per;
@@ -104,7 +106,7 @@ async function manyFiles() {
   const openedForFirst = mfOpenedFiles() - before;
   await ds.get("v").data.compute([{ start, stop: Math.min(MANY, start + per) }, { start: 0, stop: 64 }]);
   return { files: MANY, initSeconds: init.seconds, rank, ranks: 16, firstChunkSeconds, filesOpenedForFirstChunk: openedForFirst,
-    filesOpenedForWholeRank: mfOpenedFiles() - before, hdf5Opens: h5Files.opens - opens0, descriptorCap: h5Files.max };
+    filesOpenedForWholeRank: mfOpenedFiles() - before, hdf5Opens: h5Files.opens - opens0, directOpens: rawFiles.opens - direct0, descriptorCap: rawFiles.max };
 }
 
 try {
