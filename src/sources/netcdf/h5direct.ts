@@ -4,7 +4,7 @@
 // our WASM kernels, cropped to the region (HDF5 stores edge chunks whole). A rank reading recorded files thus
 // never loads h5wasm (~0.3-0.5 s of CPU per thread). What this does not handle (other filters, big-endian or
 // non-IEEE types, other layouts or chunk indexes, chunks never written) is read through h5wasm instead.
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import type { TypedArray } from "../../kernels/arena.js";
 import { kernels } from "../../kernels/instance.js";
 import { cStrides, placePtr } from "../../kernels/place.js";
@@ -55,9 +55,14 @@ const DTYPE: Record<string, DType> = {
  * reader (for chunks never written). undefined when the dataset needs HDF5 itself (the caller uses h5wasm).
  */
 export function directReader(path: string, address: number, dtype: DType, shape: readonly number[], fallback: () => Promise<Read>): Read | undefined {
-  const key = `${path}\0${address}`;
+  let key: string;
   let ds: H5Dataset;
   try {
+    // The file as it is now: a handle or parse of an older version of it (replaced or rewritten) is dropped.
+    const st = statSync(path);
+    const now = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    if (useFile(path, (f) => f.identity) !== now) rawFiles.drop(path);
+    key = `${path}\0${now}\0${address}`;
     const hit = datasets.get(key);
     ds = hit ? hit.ds : useFile(path, (f) => readDataset(f, f.base + address));
     if (!hit) remember(key, { ds });

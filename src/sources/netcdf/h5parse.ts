@@ -62,8 +62,12 @@ export class H5File {
   /** The root group's object header (absolute address). */
   root = -1;
   readonly size: number;
+  /** Which file this is (a file replaced or rewritten since it was opened differs). */
+  readonly identity: string;
   constructor(readonly fd: number) {
-    this.size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    this.size = st.size;
+    this.identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     const head = this.read(0, Math.min(this.size, 2048 + 64));
     const sig = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
     const at = [0, 512, 1024, 2048].find((a) => sig.every((x, i) => head[a + i] === x));

@@ -78,6 +78,14 @@ export class HandlePool<T> {
     }
   }
 
+  /** Forget the handle for `key` (closed now if idle, else left to its users): the next use opens it again. */
+  drop(key: string): void {
+    const e = this.#open.get(key);
+    if (!e) return;
+    this.#open.delete(key);
+    if (e.users === 0) void e.close();
+  }
+
   /** Close every idle handle. */
   async closeAll(): Promise<void> {
     for (const [k, e] of [...this.#open]) {
