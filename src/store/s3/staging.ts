@@ -13,9 +13,9 @@ const staged = new WeakSet<ArrayBuffer>();
  * Bytes of staged values a writer keeps in flight to an S3Store (src/write/chunks.ts waits for room before
  * staging the next chunk; at most a quarter of the memory budget, src/write/write.ts), so that the buffers
  * cycle through the pool instead of each chunk in flight faulting in pages of its own: a D1 write staged 50 MiB
- * per writer thread with 32 PUTs in flight plus those queued (first-touch page faults, 0.2 s of system time
- * per thread), 26 MiB now. 16 MiB in flight still carries ~290 MB/s per rank over a link of 30 ms and 50 MB/s
- * per connection (bench/README.md, S3), more than a writer thread encodes.
+ * per writer thread with 32 PUTs in flight plus those queued (first-touch page faults, ~0.12 s per thread),
+ * ~20 MB now. 16 MiB in flight still carries ~250 MB/s per rank over a link of 30 ms and 50 MB/s per
+ * connection, more than a writer thread encodes; 8 MiB cost that link up to 6% (bench/README.md, S3).
  */
 export const S3_STAGE_IN_FLIGHT = 16 * 2 ** 20;
 
