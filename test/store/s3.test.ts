@@ -1,7 +1,8 @@
 // S3Store against a real S3 server (s3rver, started under --openssl-legacy-provider) and, for what s3rver
 // cannot check (Content-MD5, If-None-Match, suffix ranges, multipart listing/abort, faults), through the tests'
 // own proxy (test/helpers/s3-proxy.ts). Objects are compared as s3rver stored them on disk (an independent view).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../../src/store/s3/index.js";
@@ -105,6 +106,25 @@ describe("S3Store on s3rver", () => {
     await initializeStore(ds, st, { mode: "w" }); // replaces everything
     expect(await st.list("/")).toEqual(keys);
   });
+
+  it("sharded variables (shards assembled in the staged buffers, ranks of 2 blocks) equal a filesystem store's bytes", async () => {
+    const ds = d1Dataset({ time: 32 });
+    const encoding = { temp: { shards: [16, 2, 256, 256] }, wind: { shards: [16, 2, 256, 256] } };
+    const dir = mkdtempSync(join(tmpdir(), "xp-s3-shards-"));
+    try {
+      const st = store(s3.endpoint, "sharded.zarr");
+      for (const target of [st, join(dir, "d1.zarr")]) {
+        await initializeStore(ds, target, { zarrFormat: 3, encoding, mode: "w" });
+        for (const rank of [0, 1]) await writePartition(ds, target, { ranks: 2, dims: ["time"], rank, encoding, memoryBudget: 16 * 2 ** 20 });
+      }
+      const got = onDisk("sharded.zarr");
+      const keys = [...got.keys()].filter((k) => /^(temp|wind)\//.test(k)).sort();
+      expect(keys.filter((k) => k.includes("/c/")).length).toBe(2 * 2 * 3); // 2 shards along time x 3 along tile, 2 variables
+      for (const k of keys) expect(Buffer.compare(got.get(k)!, readFileSync(join(dir, "d1.zarr", k))), k).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("a missing bucket and a refused request name the key, the status and the server's message", async () => {
     const st = new S3Store({ bucket: "nobucket", endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, env: {} });
