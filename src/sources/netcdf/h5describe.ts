@@ -8,6 +8,7 @@
 import { closeSync, openSync } from "node:fs";
 import type { DType } from "../../model/dtypes.js";
 import type { NcGroup, NcVar } from "./build.js";
+import { denseAttributes, denseLinks } from "./h5dense.js";
 import { Block, H5File, H5FormatError, messages, type Msg } from "./h5parse.js";
 
 /** netCDF-C's own attributes (as hdf5.ts). */
@@ -152,14 +153,21 @@ interface Obj {
 function object(f: H5File, addr: number, heaps: Map<number, Block>): Obj {
   const msgs = messages(f, addr);
   let indexed = false;
+  const stored = msgs.filter((m) => m.type === 0x0c);
   for (const m of msgs) {
     if (m.type === 0x15) {
-      const fl = m.blk.u8(m.p + 1);
-      if (m.blk.addr(m.p + 2 + (fl & 1 ? 2 : 0)) !== undefined) throw new Fallback("dense attribute storage");
+      const fl = m.blk.u8(m.p + 1), at = m.p + 2 + (fl & 1 ? 2 : 0);
+      const heap = m.blk.addr(at);
+      // Dense storage: the attribute messages are in a fractal heap, indexed by name.
+      if (heap !== undefined) {
+        const index = m.blk.addr(at + f.so);
+        if (index === undefined) throw new H5FormatError(`object at byte ${addr}: dense attributes without a name index`);
+        for (const { blk, order } of denseAttributes(f, heap, index)) stored.push({ type: 0x0c, flags: 0, order, blk, p: 0, size: blk.b.length });
+      }
       indexed = !!(fl & 2);
     }
   }
-  const attrs = msgs.filter((m) => m.type === 0x0c).map((m) => attribute(f, m, heaps));
+  const attrs = stored.map((m) => attribute(f, m, heaps));
   attrs.sort(indexed ? (a, b) => a.order - b.order : byName);
   return { msgs, attrs };
 }
@@ -178,31 +186,41 @@ function links(f: H5File, o: Obj): Link[] {
     if (type === 0x11) throw new Fallback("old-style group");
     if (type === 0x02) {
       isGroup = true;
-      const fl = b.u8(p + 1);
-      if (b.addr(p + 2 + (fl & 1 ? 8 : 0)) !== undefined) throw new Fallback("dense link storage");
+      const fl = b.u8(p + 1), at = p + 2 + (fl & 1 ? 8 : 0);
+      const heap = b.addr(at);
+      // Dense storage: the link messages are in a fractal heap, indexed by name.
+      if (heap !== undefined) {
+        const index = b.addr(at + f.so);
+        if (index === undefined) throw new H5FormatError("dense links without a name index");
+        for (const blk of denseLinks(f, heap, index)) out.push(link(blk, 0));
+      }
       indexed = !!(fl & 2);
     }
-    if (type !== 0x06) continue;
-    const fl = b.u8(p + 1);
-    let q = p + 2;
-    const ltype = fl & 0x08 ? b.u8(q++) : 0;
-    let order = -1;
-    if (fl & 0x04) {
-      order = b.uint(q, 8);
-      q += 8;
-    }
-    if (fl & 0x10) q++;
-    const w = 1 << (fl & 3), len = b.uint(q, w);
-    q += w;
-    b.u8(q + len - 1);
-    const name = utf8.decode(b.b.subarray(q, q + len));
-    if (ltype !== 0) throw new Fallback(`link ${name} of type ${ltype}`);
-    const address = b.addr(q + len);
-    if (address === undefined) throw new H5FormatError(`link ${name} has no address`);
-    out.push({ name, order, address });
+    if (type === 0x06) out.push(link(b, p));
   }
   if (!isGroup) throw new Fallback("not a group");
   return out.sort(indexed ? (a, b) => a.order - b.order : byName);
+}
+
+/** A link message (hard links only). */
+function link(b: Block, p: number): Link {
+  const fl = b.u8(p + 1);
+  let q = p + 2;
+  const ltype = fl & 0x08 ? b.u8(q++) : 0;
+  let order = -1;
+  if (fl & 0x04) {
+    order = b.uint(q, 8);
+    q += 8;
+  }
+  if (fl & 0x10) q++;
+  const w = 1 << (fl & 3), len = b.uint(q, w);
+  q += w;
+  b.u8(q + len - 1);
+  const name = utf8.decode(b.b.subarray(q, q + len));
+  if (ltype !== 0) throw new Fallback(`link ${name} of type ${ltype}`);
+  const address = b.addr(q + len);
+  if (address === undefined) throw new H5FormatError(`link ${name} has no address`);
+  return { name, order, address };
 }
 
 const attrValue = (o: Obj, name: string): unknown => o.attrs.find((a) => a.name === name)?.value();
