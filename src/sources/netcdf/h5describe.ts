@@ -5,6 +5,7 @@
 // or undefined for anything else (dense link or attribute storage, old-style groups, dims without netCDF-C's
 // ids, non-numeric variables, other filters...), which h5wasm then describes. `init` reads every file of a
 // many-file source this way: loading h5wasm alone costs a thread ~0.3-0.5 s of CPU, before any file is read.
+import { Buffer } from "node:buffer";
 import { closeSync, openSync } from "node:fs";
 import type { DType } from "../../model/dtypes.js";
 import type { NcGroup, NcVar } from "./build.js";
