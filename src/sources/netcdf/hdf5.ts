@@ -271,8 +271,14 @@ export function fastReader(path: string, dsPath: string, address: number | undef
     if (!r) throw new SourceError(`${path}: HDF5 dataset ${dsPath} does not open as the ${dtype} array of shape [${shape.join(", ")}] recorded by init`);
     return (fb = r);
   };
-  const direct = directOptions.enabled && address !== undefined ? directReader(path, address, dtype, shape, fallback) : undefined;
-  return direct ?? viaH5 ?? (async (region, into) => (await fallback())(region, into));
+  const viaFallback: NcVar["read"] = viaH5 ?? (async (region, into) => (await fallback())(region, into));
+  if (!directOptions.enabled || address === undefined) return viaFallback;
+  // Made at the first read: describing a file (init: every file of a many-file source) parses no dataset header.
+  let direct: NcVar["read"] | null | undefined;
+  return (region, into) => {
+    if (direct === undefined) direct = directReader(path, address, dtype, shape, fallback) ?? null;
+    return (direct ?? viaFallback)(region, into);
+  };
 }
 
 function reader(path: string, dsPath: string, shape: number[], chunks: number[] | undefined, dtype: DType, h5: H5, M: H5Module) {
