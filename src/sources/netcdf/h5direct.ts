@@ -196,7 +196,7 @@ function readChunked(f: H5File, key: string, ds: H5Dataset, layout: { btree: num
       src = k.arena.alloc(cbytes + 64);
       let got: number;
       try {
-        got = inflateInto(raw.subarray(0, e.size), k.u8.subarray(src, src + cbytes + 64));
+        got = inflateInto(raw.subarray(0, e.size), k.u8.subarray(src, src + cbytes + 64), cbytes);
       } catch (err) {
         throw new H5FormatError(`${where()}: inflate failed: ${(err as Error).message} (corrupt?)`);
       }

@@ -30,21 +30,34 @@ function open(): Stream | null {
   }
 }
 
-/** Inflate the zlib stream `input` into `out`; returns the bytes written (more than fit: out.length, a caller's error). */
-export function inflateInto(input: Uint8Array, out: Uint8Array): number {
+function viaInflateSync(input: Uint8Array, out: Uint8Array): number {
+  const got = zlib.inflateSync(input, { maxOutputLength: Math.max(out.length, 1), chunkSize: Math.max(out.length, 64) });
+  out.set(got.subarray(0, out.length));
+  return got.length;
+}
+
+/**
+ * Inflate the zlib stream `input` into `out`, expecting `expected` bytes; returns the bytes written (more than
+ * fit: out.length). A reused-stream result other than `expected` is checked with inflateSync: if that one
+ * decodes as expected, the reused stream is not trusted again in this thread (Node's internal API may change).
+ */
+export function inflateInto(input: Uint8Array, out: Uint8Array, expected: number): number {
   if (stream === undefined) stream = open();
   const s = stream;
-  if (!s) {
-    const got = zlib.inflateSync(input, { maxOutputLength: Math.max(out.length, 1), chunkSize: Math.max(out.length, 64) });
-    out.set(got.subarray(0, out.length));
-    return got.length;
+  if (!s) return viaInflateSync(input, out);
+  let written = -1;
+  try {
+    s.h.writeSync(zlib.constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
+    if (!s.z.destroyed) {
+      written = out.length - s.st[0]!;
+      s.z.reset();
+    }
+  } catch {
+    // Handled below, as a result other than expected.
   }
-  s.h.writeSync(zlib.constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
-  if (s.z.destroyed) {
-    stream = undefined;
-    throw new Error("invalid deflate data");
-  }
-  const written = out.length - s.st[0]!;
-  s.z.reset();
-  return written;
+  if (written === expected) return written;
+  if (s.z.destroyed || written < 0) stream = undefined;
+  const again = viaInflateSync(input, out);
+  if (again === expected) stream = null;
+  return again;
 }
