@@ -14,7 +14,7 @@ export const WORKER_URL = new URL("./worker.js", import.meta.url);
 
 /**
  * Have `n` writeAll worker threads started (the next writeAll adopts them; those it does not take it
- * terminates). `warm`: "netcdf" compiles h5wasm.
+ * terminates). `warm`: "netcdf" imports the netCDF readers (not h5wasm: ranks read netCDF-4 directly).
  */
 export function prestartWriteWorkers(n: number, warm: string[] = []): void {
   prestartWorkers(WORKER_URL, n, warm);
