@@ -23,7 +23,7 @@ export function prestartWriteWorkers(n: number, warm: string[] = []): void {
 /**
  * `xpartition run`'s threads, started ahead: one per rank up to `workers` (default: the cores); with data
  * sources the calling thread writes ranks too, so one fewer (a dataset module is user code: all threads);
- * netCDF sources have h5wasm compiled meanwhile.
+ * netCDF sources have their readers imported meanwhile.
  */
 export function prestartRunWorkers(o: { workers?: number; ranks?: number; sources: readonly string[] }): void {
   const n = Math.min(o.workers ?? availableCores(), o.ranks ?? Infinity);
