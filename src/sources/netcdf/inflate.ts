@@ -37,8 +37,8 @@ function viaInflateSync(input: Uint8Array, out: Uint8Array): number {
 }
 
 /**
- * Inflate the zlib stream `input` into `out`, expecting `expected` bytes; returns the bytes written (more than
- * fit: out.length). A reused-stream result other than `expected` is checked with inflateSync: if that one
+ * Inflate the zlib stream `input` into `out`, expecting `expected` bytes; returns the bytes written, or throws
+ * (zlib's error; a stream holding more than `out` fits). A reused-stream result other than `expected` is checked with inflateSync: if that one
  * decodes as expected, the reused stream is not trusted again in this thread (Node's internal API may change).
  */
 export function inflateInto(input: Uint8Array, out: Uint8Array, expected: number): number {
@@ -47,9 +47,12 @@ export function inflateInto(input: Uint8Array, out: Uint8Array, expected: number
   if (!s) return viaInflateSync(input, out);
   let written = -1;
   try {
+    // Sentinels: a handle that stopped reporting its state (an internal change) cannot pass for a full chunk.
+    s.st[0] = s.st[1] = 0xffffffff;
     s.h.writeSync(zlib.constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
     if (!s.z.destroyed) {
-      written = out.length - s.st[0]!;
+      // All input consumed (a stream longer than `out` leaves some: inflateSync below then tells its length).
+      if (s.st[0]! <= out.length && s.st[1] === 0) written = out.length - s.st[0]!;
       s.z.reset();
     }
   } catch {
