@@ -14,7 +14,6 @@ import { chunkKey } from "../zarr/keys.js";
 import type { ZarrFormat } from "../zarr/keys.js";
 import { ChunkSlicer } from "../kernels/slice.js";
 import { xxh64Hex, xxh64HexPtr } from "../kernels/xxh64.js";
-import { base64Digest, md5x4Ptr } from "../kernels/md5.js";
 import { chunkIndicesOf, contiguousOffset, type SliceGeometry } from "./blocks.js";
 import { PartitionWriteError } from "./errors.js";
 import { computeRegion, type VariablePlan } from "./plan.js";
@@ -189,11 +188,6 @@ export interface EngineContext {
   stageAlloc?: (n: number) => Uint8Array;
   /** Bytes of staged values in flight before the next is staged (the filesystem writer thread's STAGE_IN_FLIGHT). */
   stageInFlight?: number;
-  /**
-   * A store that sends Content-MD5 (S3Store): staged values up to `maxBytes` get it computed in WASM memory,
-   * four chunks at a time (src/kernels/md5.ts), and handed in with `give` before their `set`.
-   */
-  contentMd5?: { maxBytes: number; give(value: Uint8Array, base64: string): void };
 }
 
 export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, writeEmptyChunks: boolean): EngineContext {
@@ -203,11 +197,7 @@ export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, w
   const s3 = st instanceof S3Store;
   const stageAlloc = thread ? stageAlloc_ : s3 ? s3StageAlloc : undefined;
   const stageInFlight = thread ? STAGE_IN_FLIGHT : s3 ? S3_STAGE_IN_FLIGHT : undefined;
-  const contentMd5 = s3 ? { maxBytes: st.multipartThreshold, give: (v: Uint8Array, d: string) => st.setContentMd5(v, d) } : undefined;
-  return {
-    k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc,
-    ...(stageInFlight !== undefined ? { stageInFlight } : {}), ...(contentMd5 ? { contentMd5 } : {}),
-  };
+  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc, ...(stageInFlight !== undefined ? { stageInFlight } : {}) };
 }
 
 /**
@@ -288,103 +278,59 @@ async function writeBlockChunks(ctx: EngineContext, v: VariablePlan, block: Inde
   const slicer = new ChunkSlicer({ arrayShape: v.shape, chunkShape: v.chunkShape, dtype: v.dtype, fillWords: pad });
   const origin = block.map((r) => r.start);
   let written = 0;
-  // Content-MD5 in WASM memory (S3): each encoded span is moved down to just above the previous one and kept
-  // (the arena held) until four are there, then hashed at once in the kernel's four lanes, then staged and
-  // handed to the pool in order. At most four encoded chunks more in WASM memory; staging as before.
-  const md5 = ctx.contentMd5 && ctx.stageAlloc && v.codecs.pipeline.spanCapable ? ctx.contentMd5 : undefined;
-  const pending: { key: string; idx: number[]; ptr: number; len: number; xxh: string; seconds: number }[] = [];
-  const flush = async (): Promise<void> => {
+  for (const idx of chunkIndicesOf(block, v.chunkShape)) {
+    ctx.hooks?.signal?.throwIfAborted();
     const t0 = now();
-    const digests = md5x4Ptr(pending, k);
-    const share = (now() - t0) / 1000 / pending.length;
-    for (const [i, p] of pending.entries()) {
-      const t1 = now();
-      let waited = 0;
-      if (ctx.stageInFlight !== undefined) {
-        const tw = now();
-        await pool.room(p.len, ctx.stageInFlight);
-        waited = now() - tw;
+    const g: SliceGeometry = {
+      blockShape,
+      offset: idx.map((c, d) => c * v.chunkShape[d]! - block[d]!.start),
+      valid: idx.map((c, d) => Math.min(v.chunkShape[d]!, v.shape[d]! - c * v.chunkShape[d]!)),
+      chunkShape: v.chunkShape,
+      elemSize: info.size,
+    };
+    const key = chunkKey(ctx.format, v.name, idx, sep);
+    const mark = k.arena.mark();
+    try {
+      const inPlace = contiguousOffset(g);
+      let cptr = ptr + inPlace;
+      if (inPlace < 0) {
+        cptr = k.arena.alloc(chunkBytes);
+        slicer.sliceInto({ ptr, shape: blockShape, origin }, idx, cptr, k);
       }
-      const encoded = ctx.stageAlloc!(p.len);
-      encoded.set(k.u8.subarray(p.ptr, p.ptr + p.len));
-      md5!.give(encoded, base64Digest(digests[i]!));
-      tally.addChunk(p.key, chunkBytes, encoded.length, p.xxh);
-      tally.encodeSeconds += p.seconds + share + (now() - t1 - waited) / 1000;
-      ctx.hooks?.onChunk?.({ key: p.key, bytesIn: chunkBytes, bytesOut: encoded.length });
-      await pool.add(storeOp(v, p.idx, () => ops.set(p.key, encoded)), encoded.length);
-      written++;
-    }
-    k.arena.release(pending[0]!.ptr);
-    pending.length = 0;
-  };
-  const base = k.arena.mark();
-  try {
-    for (const idx of chunkIndicesOf(block, v.chunkShape)) {
-      if (pending.length === 4) await flush();
-      ctx.hooks?.signal?.throwIfAborted();
-      const t0 = now();
-      const g: SliceGeometry = {
-        blockShape,
-        offset: idx.map((c, d) => c * v.chunkShape[d]! - block[d]!.start),
-        valid: idx.map((c, d) => Math.min(v.chunkShape[d]!, v.shape[d]! - c * v.chunkShape[d]!)),
-        chunkShape: v.chunkShape,
-        elemSize: info.size,
-      };
-      const key = chunkKey(ctx.format, v.name, idx, sep);
-      const mark = k.arena.mark();
-      let kept = 0; // bytes of this chunk's encoded span kept at `mark` for the Content-MD5 batch
-      try {
-        const inPlace = contiguousOffset(g);
-        let cptr = ptr + inPlace;
-        if (inPlace < 0) {
-          cptr = k.arena.alloc(chunkBytes);
-          slicer.sliceInto({ ptr, shape: blockShape, origin }, idx, cptr, k);
-        }
-        if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, chunkElems, info.size, pad[0], pad[1]) !== 0) {
-          tally.skippedEmpty++;
-          tally.encodeSeconds += (now() - t0) / 1000;
-          await pool.add(storeOp(v, idx, () => ops.delete(key)));
-          continue;
-        }
-        let encoded: Uint8Array, xxh: string, waited = 0;
-        const pipeline = v.codecs.pipeline;
-        if (pipeline.spanCapable) {
-          // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
-          const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
-          xxh = xxh64HexPtr(span.ptr, span.len, k);
-          if (md5 && span.len <= md5.maxBytes) {
-            if (span.ptr !== mark) k.u8.copyWithin(mark, span.ptr, span.ptr + span.len);
-            pending.push({ key, idx, ptr: mark, len: span.len, xxh, seconds: (now() - t0) / 1000 });
-            kept = span.len;
-            continue;
+      if (!ctx.writeEmptyChunks && k.exports.allEqualPattern(cptr, chunkElems, info.size, pad[0], pad[1]) !== 0) {
+        tally.skippedEmpty++;
+        tally.encodeSeconds += (now() - t0) / 1000;
+        await pool.add(storeOp(v, idx, () => ops.delete(key)));
+        continue;
+      }
+      let encoded: Uint8Array, xxh: string, waited = 0;
+      const pipeline = v.codecs.pipeline;
+      if (pipeline.spanCapable) {
+        // Kernel codecs chain span to span in WASM memory; the checksum is taken there, then one copy out.
+        const span = pipeline.encodeSpan(k, { ptr: cptr, len: chunkBytes }, info.size);
+        xxh = xxh64HexPtr(span.ptr, span.len, k);
+        if (ctx.stageAlloc) {
+          // The writer thread's staged buffers are reused once written: wait for room first, so that this copy
+          // lands in a buffer given back rather than in fresh pages (the span stays ours: the arena is held).
+          if (ctx.stageInFlight !== undefined) {
+            const tw = now();
+            await pool.room(span.len, ctx.stageInFlight);
+            waited = now() - tw; // not encode time
           }
-          if (ctx.stageAlloc) {
-            // The writer thread's staged buffers are reused once written: wait for room first, so that this copy
-            // lands in a buffer given back rather than in fresh pages (the span stays ours: the arena is held).
-            if (ctx.stageInFlight !== undefined) {
-              const tw = now();
-              await pool.room(span.len, ctx.stageInFlight);
-              waited = now() - tw; // not encode time
-            }
-            (encoded = ctx.stageAlloc(span.len)).set(k.u8.subarray(span.ptr, span.ptr + span.len));
-          } else encoded = k.u8.slice(span.ptr, span.ptr + span.len);
-        } else {
-          encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
-          xxh = xxh64Hex(encoded);
-        }
-        tally.addChunk(key, chunkBytes, encoded.length, xxh);
-        tally.encodeSeconds += (now() - t0 - waited) / 1000;
-        ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
-        await pool.add(storeOp(v, idx, () => ops.set(key, encoded)), encoded.length); // chunks in flight stay within half the budget
-        written++;
-      } finally {
-        k.arena.release(mark);
-        if (kept > 0) k.arena.alloc(kept); // at `mark`: the span moved there
+          (encoded = ctx.stageAlloc(span.len)).set(k.u8.subarray(span.ptr, span.ptr + span.len));
+        } else encoded = k.u8.slice(span.ptr, span.ptr + span.len);
+      } else {
+        encoded = await pipeline.encodeChunk({ ptr: cptr, len: chunkBytes }, info.size);
+        xxh = xxh64Hex(encoded);
       }
+      tally.addChunk(key, chunkBytes, encoded.length, xxh);
+      tally.encodeSeconds += (now() - t0 - waited) / 1000;
+      ctx.hooks?.onChunk?.({ key, bytesIn: chunkBytes, bytesOut: encoded.length });
+      await pool.add(storeOp(v, idx, () => ops.set(key, encoded)), encoded.length); // chunks in flight stay within half the budget
+      written++;
+    } finally {
+      k.arena.release(mark);
     }
-    if (pending.length > 0) await flush();
-  } finally {
-    k.arena.release(base);
   }
   return written;
 }

@@ -80,8 +80,6 @@ export class S3Store implements Store {
   private readonly providerGiven: boolean;
   private readonly base: string;
   private conditional: Promise<boolean> | undefined;
-  /** Content-MD5s handed in by the writer for values it is about to `set` (see setContentMd5). */
-  private readonly givenMd5 = new WeakMap<Uint8Array, string>();
 
   constructor(options: S3StoreOptions) {
     if (!options || typeof options.bucket !== "string" || !/^[a-z0-9][a-z0-9.\-_]{1,254}$/i.test(options.bucket)) {
@@ -193,22 +191,11 @@ export class S3Store implements Store {
     return r.status === 404 ? undefined : Number(r.headers.get("content-length"));
   }
 
-  /**
-   * Every single PUT carries Content-MD5: the writer computes it where the encoded chunk still is (WASM memory,
-   * four chunks at once: src/kernels/md5.ts) and hands it in here for `value`, which it then gives to `set`
-   * unchanged. Values up to `multipartThreshold` only (parts get their own); used once.
-   */
-  setContentMd5(value: Uint8Array, base64: string): void {
-    this.givenMd5.set(value, base64);
-  }
-
   async set(key: string, value: Uint8Array): Promise<void> {
     const k = this.objectKey(key);
-    const given = this.givenMd5.get(value);
-    if (given !== undefined) this.givenMd5.delete(value);
     try {
       if (value.byteLength > this.multipartThreshold) await this.multipart(key, k, value);
-      else await this.requester.send({ method: "PUT", url: this.url_(k), what: this.what(key), body: value, headers: { "content-md5": given ?? md5(value) } });
+      else await this.requester.send({ method: "PUT", url: this.url_(k), what: this.what(key), body: value, headers: { "content-md5": md5(value) } });
     } catch (e) {
       unstage(value, false);
       throw e;
