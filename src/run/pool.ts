@@ -3,8 +3,8 @@
 // builds the dataset lazily and writes the ranks it is handed, one at a time; the calling thread initialises
 // the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
 import type { Dataset } from "../model/dataset.js";
-import { runTaskPool, setupPrestarted } from "./threads.js";
-import { availableCores, WORKER_URL } from "./prestart.js";
+import { discardPrestarted, runTaskPool, setupPrestarted } from "./threads.js";
+import { availableCores, prestartPoolWorkers, WORKER_URL } from "./prestart.js";
 export { availableCores, prestartWriteWorkers } from "./prestart.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
@@ -109,6 +109,16 @@ export class WriteAllError extends Error {
 }
 
 export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult> {
+  try {
+    return await writeAllThreads(options);
+  } catch (e) {
+    // Threads started for this call that no pool took (it failed before: bad input, init refused) end now.
+    discardPrestarted(WORKER_URL);
+    throw e;
+  }
+}
+
+async function writeAllThreads(options: WriteAllOptions): Promise<WriteAllResult> {
   const t0 = performance.now();
   const { dataset, source, exportName, init = "w-", resume = false, onProgress, signal, cwd, workers: w, ...rest } = options;
   for (const k of ["store", "ranks", "dims"]) delete rest[k];
@@ -154,7 +164,10 @@ export async function writeAll(options: WriteAllOptions): Promise<WriteAllResult
   const spec: SourceSpec = withPrints ?? { kind: "module", url: moduleUrl(dataset!, cwd), ...(exportName !== undefined ? { export: exportName } : {}) };
 
   const workerData: WorkerData = { source: spec, store: storeOpts, ranks: plan.ranks, dims: plan.dims, writeOptions };
-  // Threads started ahead (prestartWriteWorkers) open the dataset now, while this thread initialises the store.
+  // The pool's threads start now (those not started ahead, e.g. by the CLI), so that their start-up (~0.3 s of
+  // a core: Node's bootstrap, importing the package) overlaps building the dataset and init, not follows them;
+  // they open the dataset while this thread initialises the store. (Resuming: the ranks left are known later.)
+  if (!resume) prestartPoolWorkers(w, plan.ranks, spec.kind === "sources", spec.kind === "sources" && spec.sources.some((x) => x.format === "netcdf"));
   setupPrestarted(WORKER_URL, workerData);
 
   // Build the dataset here too: bad modules or sources fail before any thread starts, and init needs it.

@@ -26,7 +26,15 @@ export function prestartWriteWorkers(n: number, warm: string[] = []): void {
  * netCDF sources have their readers imported meanwhile.
  */
 export function prestartRunWorkers(o: { workers?: number; ranks?: number; sources: readonly string[] }): void {
-  const n = Math.min(o.workers ?? availableCores(), o.ranks ?? Infinity);
   const dataSources = !o.sources.some((a) => /\.(m?js|cjs|ts|mts)$/i.test(a));
-  prestartWriteWorkers(dataSources && n >= 2 ? n - 1 : n, o.sources.some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)) ? ["netcdf"] : []);
+  prestartPoolWorkers(o.workers, o.ranks ?? Infinity, dataSources, o.sources.some((a) => /\.(nc|nc4|cdf|h5|hdf5)$/i.test(a)));
+}
+
+/**
+ * The threads a writeAll pool of `ranks` ranks will use, started now (topped up: none when started ahead):
+ * `workers` (default: the cores) up to one per rank, one fewer for data sources (the calling thread writes too).
+ */
+export function prestartPoolWorkers(workers: number | undefined, ranks: number, dataSources: boolean, netcdf = false): void {
+  const n = Math.min(workers ?? availableCores(), ranks);
+  prestartWriteWorkers(dataSources && n >= 2 ? n - 1 : n, netcdf ? ["netcdf"] : []);
 }

@@ -122,7 +122,7 @@ function adopt(url: URL, data: unknown): { w: Worker; early: WorkerMessage[] } |
 }
 
 /** Terminate the prestarted threads of `url` no pool took. */
-function discardPrestarted(url: URL): void {
+export function discardPrestarted(url: URL): void {
   for (const e of prestarted.get(url.href)?.splice(0) ?? []) void e.w.terminate();
 }
 

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { writeAll, WriteAllError, initializeStore, writePartition, storeStatus, Dataset, type WriteAllProgress } from "xpartition";
 import { expectVerified } from "../helpers/verify.js";
+import { prestartedCount } from "../../dist/run/threads.js";
+import { WORKER_URL } from "../../dist/run/prestart.js";
 
 const fixture = resolve(import.meta.dirname, "../fixtures/small-dataset.mjs");
 let dir = "";
@@ -105,6 +107,8 @@ describe("writeAll", () => {
     await writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"], workers: 1 });
     await expect(writeAll({ dataset: fixture, store, ranks: 3, dims: ["time"], resume: true })).rejects.toThrow(/ranks 3 does not match the plan recorded in .*: 2 ranks over time/);
     await expect(writeAll({ dataset: fixture, store, ranks: 2, dims: ["time"] })).rejects.toThrow(/already holds a zarr node/);
+    // Its threads, started before init to overlap it, ended with the refusal (none left idle for later).
+    expect(prestartedCount(WORKER_URL)).toBe(0);
     const res = await writeAll({ dataset: fixture, store, ranks: 3, dims: ["time"], init: "w", workers: 2 });
     expect(res.written).toEqual([0, 1, 2]);
     expect(existsSync(join(store, ".xpartition", "ranks", "2.json"))).toBe(true);
