@@ -18,6 +18,15 @@ function noise(L: number): number {
 }
 
 /**
+ * One row of x: res[p + i] = a + s[i] * b + noise(base + i). A function of its own so that it is hot after a few
+ * rows and V8 optimises it within the first block (inside d1Fill's nested loops a thread's first block ran mostly
+ * unoptimised: ~8x the time of the next).
+ */
+function fillRow(res: Float32Array, p: number, s: Float64Array, a: number, b: number, base: number): void {
+  for (let i = 0; i < s.length; i++) res[p + i] = a + s[i]! * b + noise(base + i);
+}
+
+/**
  * Fill `out` (C order, the region's shape) with variable `name` of D1 over `region` (one range per dim, in
  * D1_DIMS order) of an array of full shape `shape`. Returns `out`.
  */
@@ -37,21 +46,10 @@ export function d1Fill(name: D1Variable, region: readonly Range[], shape: readon
       if (name === "temp") for (let i = 0; i < nx; i++) sx[i] = Math.sin(0.05 * (ri.start + i) + 0.3 * k);
       else for (let i = 0; i < nx; i++) sx[i] = Math.cos(0.03 * (ri.start + i) - 0.2 * k);
       for (let j = rj.start; j < rj.stop; j++) {
-        const base = ((t * K + k) * J + j) * I;
-        if (name === "temp") {
-          const cy = 10 * Math.cos(0.04 * j);
-          const c = 280 + 0.1 * t;
-          for (let i = 0; i < nx; i++) {
-            const x = ri.start + i;
-            res[p++] = c + sx[i]! * cy + noise(base + x);
-          }
-        } else {
-          const sy = 3 * Math.sin(0.05 * j + 0.01 * t);
-          for (let i = 0; i < nx; i++) {
-            const x = ri.start + i;
-            res[p++] = 5 + sx[i]! * sy + noise(base + x);
-          }
-        }
+        const base = ((t * K + k) * J + j) * I + ri.start;
+        if (name === "temp") fillRow(res, p, sx, 280 + 0.1 * t, 10 * Math.cos(0.04 * j), base);
+        else fillRow(res, p, sx, 5, 3 * Math.sin(0.05 * j + 0.01 * t), base);
+        p += nx;
       }
     }
   }
