@@ -8,7 +8,6 @@ import { resolveRank, RANK_VARIABLES } from "../run/rank.js";
 import { checkPlan, PlanError, readPlan } from "../run/records.js";
 import { requireCompleteInit } from "../write/state.js";
 import { availableCores, writeAll, WriteAllError } from "../run/pool.js";
-import { prestartRunWorkers } from "../run/prestart.js";
 import { isDataset, mapperPlan, resolveStore, writePartition, demoDatasetUrl } from "../run/backend.js";
 import { datasetOf, outputOptions, SOURCE_HELP, SOURCE_OPTIONS, specFromArgs } from "./sources.js";
 import type { SourceSpec } from "../sources/source-spec.js";
@@ -185,9 +184,7 @@ line, 143 stopped by SIGTERM, 130 stopped by SIGINT
     const mode = choiceOption("run", v, "mode", ["w-", "w"] as const) ?? "w-";
     const staleAfter = staleAfterOption("run", v);
     const path = storePath(store, io, true);
-    // The worker threads start now (if the CLI's early start did not already, from the raw arguments): their
-    // start-up overlaps reading the sources' metadata (init).
-    if (!v.resume) prestartRunWorkers({ workers, ranks: asked.ranks, sources: pos.slice(0, -1) });
+    // (The worker threads were started by main from the raw arguments; writeAll tops them up before init.)
     const spec = await specFromArgs("run", pos.slice(0, -1), v, io.cwd, true);
     // A module exporting a PartitionMapper brings its ranks and dims (the options, if given, must match).
     p ??= (spec.kind === "module" ? mapperPlan(await datasetOf(spec), asked) : undefined) ?? planArgs("run", v);

@@ -5,7 +5,7 @@
 import type { Dataset } from "../model/dataset.js";
 import { discardPrestarted, runTaskPool, setupPrestarted } from "./threads.js";
 import { availableCores, prestartPoolWorkers, WORKER_URL } from "./prestart.js";
-export { availableCores, prestartWriteWorkers } from "./prestart.js";
+export { availableCores } from "./prestart.js";
 import { loadDatasetExport, moduleUrl } from "./load.js";
 import { checkPlan, PlanError, readPlan, readRankStatuses, SCHEMA_KEY, validatePlan, writePlan, type KeyStore } from "./records.js";
 import { readInitState, requireCompleteInit } from "../write/state.js";

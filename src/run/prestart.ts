@@ -13,14 +13,6 @@ export function availableCores(): number {
 export const WORKER_URL = new URL("./worker.js", import.meta.url);
 
 /**
- * Have `n` writeAll worker threads started (the next writeAll adopts them; those it does not take it
- * terminates). `warm`: "netcdf" imports the netCDF readers (not h5wasm: ranks read netCDF-4 directly).
- */
-export function prestartWriteWorkers(n: number, warm: string[] = []): void {
-  prestartWorkers(WORKER_URL, n, warm);
-}
-
-/**
  * `xpartition run`'s threads, started ahead: one per rank up to `workers` (default: the cores); with data
  * sources the calling thread writes ranks too, so one fewer (a dataset module is user code: all threads);
  * netCDF sources have their readers imported meanwhile.
@@ -31,10 +23,12 @@ export function prestartRunWorkers(o: { workers?: number; ranks?: number; source
 }
 
 /**
- * The threads a writeAll pool of `ranks` ranks will use, started now (topped up: none when started ahead):
- * `workers` (default: the cores) up to one per rank, one fewer for data sources (the calling thread writes too).
+ * The threads a writeAll pool of `ranks` ranks will use, started now (topped up: none when started ahead; the
+ * next writeAll adopts them, those it does not take it terminates): `workers` (default: the cores) up to one
+ * per rank, one fewer for data sources (the calling thread writes too). `netcdf`: the threads import the netCDF
+ * readers meanwhile (not h5wasm: ranks read netCDF-4 directly).
  */
 export function prestartPoolWorkers(workers: number | undefined, ranks: number, dataSources: boolean, netcdf = false): void {
   const n = Math.min(workers ?? availableCores(), ranks);
-  prestartWriteWorkers(dataSources && n >= 2 ? n - 1 : n, netcdf ? ["netcdf"] : []);
+  prestartWorkers(WORKER_URL, dataSources && n >= 2 ? n - 1 : n, netcdf ? ["netcdf"] : []);
 }

@@ -7,10 +7,10 @@
 // many-file source this way: loading h5wasm alone costs a thread ~0.3-0.5 s of CPU, before any file is read.
 import { Buffer } from "node:buffer";
 import { closeSync, openSync } from "node:fs";
-import type { DType } from "../../model/dtypes.js";
+import { dtypeInfo } from "../../model/dtypes.js";
 import type { NcGroup, NcVar } from "./build.js";
 import { denseAttributes, denseLinks } from "./h5dense.js";
-import { Block, H5File, H5FormatError, messages, type Msg } from "./h5parse.js";
+import { Block, H5File, H5FormatError, messages, numericDType, type Msg } from "./h5parse.js";
 
 /** netCDF-C's own attributes (as hdf5.ts). */
 const INTERNAL = new Set(["_Netcdf4Coordinates", "_Netcdf4Dimid", "DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_NCProperties", "_IsNetcdf4", "_SuperblockVersion", "_nc3_strict"]);
@@ -24,16 +24,6 @@ export const describeStats = { direct: 0, fallbacks: 0, lastWhy: "" };
 /** Something h5wasm must describe. */
 class Fallback extends Error {}
 
-const NUMERIC: Record<string, new (b: ArrayBuffer) => ArrayLike<unknown>> = {
-  "0,1,true": Int8Array, "0,2,true": Int16Array, "0,4,true": Int32Array, "0,8,true": BigInt64Array,
-  "0,1,false": Uint8Array, "0,2,false": Uint16Array, "0,4,false": Uint32Array, "0,8,false": BigUint64Array,
-  "1,4,true": Float32Array, "1,8,true": Float64Array,
-};
-const DTYPES: Record<string, DType> = {
-  "0,1,true": "int8", "0,2,true": "int16", "0,4,true": "int32", "0,8,true": "int64",
-  "0,1,false": "uint8", "0,2,false": "uint16", "0,4,false": "uint32", "0,8,false": "uint64",
-  "1,4,true": "float32", "1,8,true": "float64",
-};
 
 interface Type {
   cls: number;
@@ -118,11 +108,11 @@ function attribute(f: H5File, m: Msg, heaps: Map<number, Block>): Attr {
     if (nbytes > 0) b.u8(dataAt + nbytes - 1);
     const bytes = b.b.slice(dataAt, dataAt + nbytes);
     if (t.cls === 0 || t.cls === 1) {
-      const ctor = NUMERIC[`${t.cls},${t.size},${signedOf(t)}`];
-      if (!ctor) throw new Fallback(`attribute type ${t.cls} of ${t.size} bytes`);
+      const numeric = numericDType(t.cls, t.size, signedOf(t));
+      if (!numeric) throw new Fallback(`attribute type ${t.cls} of ${t.size} bytes`);
       // h5wasm reads numbers in the host's (little-endian) order.
       if (t.bits & 0x01) for (let i = 0; i < nbytes; i += t.size) bytes.subarray(i, i + t.size).reverse();
-      return scalar(new ctor(bytes.buffer));
+      return scalar(new (dtypeInfo(numeric).ctor)(bytes.buffer) as ArrayLike<unknown>);
     }
     if (t.cls === 3) {
       const dec = ((t.bits >> 4) & 0x0f) === 1 ? utf8 : ascii;
@@ -309,7 +299,7 @@ export function describeDirect(path: string, group: string | undefined, reader: 
         }
       }
       if (!shape || !type) throw new Fallback("dataset without a dataspace or datatype");
-      const dtype = DTYPES[`${type.cls},${type.size},${signedOf(type)}`];
+      const dtype = numericDType(type.cls, type.size, signedOf(type));
       if (!dtype) throw new Fallback(`dataset of HDF5 class ${type.cls}`);
       let dims: string[];
       if (isScale && shape.length === 1) dims = [name];

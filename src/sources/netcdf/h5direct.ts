@@ -14,7 +14,7 @@ import type { IndexRange } from "../../model/region.js";
 import type { NcVar } from "./build.js";
 import { HandlePool } from "./handles.js";
 import { inflateInto } from "./inflate.js";
-import { chunkIndex, H5File, H5FormatError, pread, readDataset, Unsupported, type ChunkEntry, type H5Dataset } from "./h5parse.js";
+import { chunkIndex, H5File, H5FormatError, numericDType, pread, readDataset, Unsupported, type ChunkEntry, type H5Dataset } from "./h5parse.js";
 
 type Read = NcVar["read"];
 
@@ -43,11 +43,6 @@ function useFile<R>(path: string, fn: (f: H5File) => R): R {
 /** Compressed chunk bytes (reused: one chunk at a time per thread). */
 let raw = new Uint8Array(1 << 20);
 
-const DTYPE: Record<string, DType> = {
-  "0,1,true": "int8", "0,2,true": "int16", "0,4,true": "int32", "0,8,true": "int64",
-  "0,1,false": "uint8", "0,2,false": "uint16", "0,4,false": "uint32", "0,8,false": "uint64",
-  "1,4,true": "float32", "1,8,true": "float64",
-};
 
 /**
  * The direct reader of the dataset whose object header is at `address` (relative to the file's base, as HDF5
@@ -75,7 +70,7 @@ export function directReader(path: string, address: number, dtype: DType, shape:
     throw e;
   }
   const t = ds.type;
-  if (DTYPE[`${t.cls},${t.size},${t.signed}`] !== dtype || ds.shape.length !== shape.length || ds.shape.some((s, d) => s !== shape[d])) return undefined;
+  if (numericDType(t.cls, t.size, t.signed) !== dtype || ds.shape.length !== shape.length || ds.shape.some((s, d) => s !== shape[d])) return undefined;
   const es = t.size;
   // Shuffle (first, if at all) then deflate, as netCDF-C writes them; anything else goes through HDF5.
   const ids = ds.filters.map((x) => x.id);

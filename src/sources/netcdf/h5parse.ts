@@ -5,6 +5,17 @@
 // HDF5's format at 1.8). Anything else is `Unsupported` (the caller reads through h5wasm instead); every offset
 // and length read from the file is checked (a truncated or corrupt file is a `H5FormatError`, never garbage).
 import { fstatSync, readSync } from "node:fs";
+import type { DType } from "../../model/dtypes.js";
+
+/**
+ * Our dtype of an HDF5 integer (class 0) or float (class 1) of `size` bytes, or undefined (other classes and
+ * sizes). Shared by the h5wasm reader (hdf5.ts), our descriptions (h5describe.ts) and direct reads (h5direct.ts).
+ */
+export function numericDType(cls: number, size: number, signed: boolean): DType | undefined {
+  if (cls === 0) return ((signed ? { 1: "int8", 2: "int16", 4: "int32", 8: "int64" } : { 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" }) as Record<number, DType>)[size];
+  if (cls === 1) return size === 4 ? "float32" : size === 8 ? "float64" : undefined;
+  return undefined;
+}
 
 /** A feature this parser leaves to HDF5 (h5wasm): the caller falls back. */
 export class Unsupported extends Error {}

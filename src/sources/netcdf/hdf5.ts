@@ -11,6 +11,7 @@ import { SourceError } from "../errors.js";
 import { typeRefusal, type NcGroup, type NcVar } from "./build.js";
 import { HandlePool } from "./handles.js";
 import { directReader } from "./h5direct.js";
+import { numericDType } from "./h5parse.js";
 
 type H5 = typeof import("h5wasm/node").default;
 type H5File = InstanceType<H5["File"]>;
@@ -65,14 +66,7 @@ export const h5Files = new HandlePool<H5File>(64);
 
 const H5T = { 0: "integer", 1: "float", 2: "time", 3: "string", 4: "bitfield", 5: "opaque", 6: "compound", 7: "reference", 8: "enum", 9: "vlen", 10: "array" } as Record<number, string>;
 
-function dtypeOf(meta: { type: number; size: number; signed: boolean }): DType | undefined {
-  if (meta.type === 0) {
-    const m: Record<number, DType> = meta.signed ? { 1: "int8", 2: "int16", 4: "int32", 8: "int64" } : { 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" };
-    return m[meta.size];
-  }
-  if (meta.type === 1) return meta.size === 4 ? "float32" : meta.size === 8 ? "float64" : undefined;
-  return undefined;
-}
+const dtypeOf = (meta: { type: number; size: number; signed: boolean }): DType | undefined => numericDType(meta.type, meta.size, meta.signed);
 
 interface AttrMeta {
   type: number;
@@ -83,11 +77,6 @@ interface AttrMeta {
   shape: unknown[] | null;
   total_size: number;
 }
-const NUMERIC: Record<string, new (b: ArrayBuffer) => unknown> = {
-  "0,1,true": Int8Array, "0,2,true": Int16Array, "0,4,true": Int32Array, "0,8,true": BigInt64Array,
-  "0,1,false": Uint8Array, "0,2,false": Uint16Array, "0,4,false": Uint32Array, "0,8,false": BigUint64Array,
-  "1,4,true": Float32Array, "1,8,true": Float64Array, "1,4,false": Float32Array, "1,8,false": Float64Array,
-};
 
 /**
  * Attribute `name` of object `path` with its HDF5 type class, in two WASM calls (h5wasm's Attribute takes three:
@@ -98,7 +87,8 @@ function readAttr(M: H5Module, fid: bigint, path: string, name: string, viaH5: (
   const meta = M.get_attribute_metadata(fid, path, name);
   const t = meta.type;
   if (!meta.shape) return { type: t, value: null };
-  const accessor = t === 0 || t === 1 ? NUMERIC[`${t},${meta.size},${meta.signed}`] : undefined;
+  const numeric = dtypeOf(meta);
+  const accessor = numeric && dtypeInfo(numeric).ctor;
   if (!accessor && !(t === 3 && !meta.vlen)) return { type: t, value: t === 0 || t === 1 || t === 3 ? viaH5() : undefined };
   const nbytes = meta.size * meta.total_size;
   const ptr = M._malloc(Math.max(1, nbytes));
