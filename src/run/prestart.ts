@@ -25,10 +25,11 @@ export function prestartRunWorkers(o: { workers?: number; ranks?: number; source
 /**
  * The threads a writeAll pool of `ranks` ranks will use, started now (topped up: none when started ahead; the
  * next writeAll adopts them, those it does not take it terminates): `workers` (default: the cores) up to one
- * per rank, one fewer for data sources (the calling thread writes too). `netcdf`: the threads import the netCDF
- * readers meanwhile (not h5wasm: ranks read netCDF-4 directly).
+ * per rank, one fewer for data sources (the calling thread writes too). With data sources the threads import
+ * their readers meanwhile (a module's threads do not load them at all); `netcdf`: the netCDF-4 reader too (not
+ * h5wasm: ranks read netCDF-4 directly).
  */
 export function prestartPoolWorkers(workers: number | undefined, ranks: number, dataSources: boolean, netcdf = false): void {
   const n = Math.min(workers ?? availableCores(), ranks);
-  prestartWorkers(WORKER_URL, dataSources && n >= 2 ? n - 1 : n, netcdf ? ["netcdf"] : []);
+  prestartWorkers(WORKER_URL, dataSources && n >= 2 ? n - 1 : n, dataSources ? ["sources", ...(netcdf ? ["netcdf"] : [])] : []);
 }

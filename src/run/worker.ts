@@ -8,7 +8,7 @@ import { loadDatasetExport } from "./load.js";
 import { isDataset } from "./backend.js";
 import { writeRank } from "./rank-runner.js";
 import { openStoreFromOptions, type StoreOptions } from "../store/index.js";
-import { openSource, type SourceSpec } from "../sources/source-spec.js";
+import type { SourceSpec } from "../sources/source-spec.js";
 
 export interface WorkerData {
   /** How to rebuild the dataset: a module, or data sources (openSource). */
@@ -27,7 +27,8 @@ serveItems(async (data) => {
   // The calling thread warned already (codec fallbacks, dropped shards): not once more per worker.
   const ds = d.source.kind === "module"
     ? ((await loadDatasetExport(d.source.url, { exportName: d.source.export, check: isDataset })) as Dataset)
-    : await openSource(d.source, { onWarning: () => {} });
+    // Data sources' readers (21 modules: netCDF, zarr, concat) are imported only by threads that read them.
+    : await (await import("../sources/source-spec.js")).openSource(d.source, { onWarning: () => {} });
   const store = openStoreFromOptions(d.store);
   return async (rank, ctx) => {
     // While the rank runs the port does not keep this thread alive, so that a compute that never settles empties
@@ -50,7 +51,8 @@ serveItems(async (data) => {
     }
   };
 }, (warm) => {
-  // Started ahead of its pool: import the netCDF readers while the parent reads the sources' metadata. Not
+  // Started ahead of its pool: import the sources' (and netCDF's) readers while the parent reads the sources' metadata. Not
   // h5wasm: ranks read recorded netCDF-4 files directly (h5direct.ts) and load it only if a read needs HDF5.
+  if (warm.includes("sources")) void import("../sources/source-spec.js").catch(() => undefined);
   if (warm.includes("netcdf")) void import("../sources/netcdf/h5direct.js").catch(() => undefined);
 });

@@ -66,7 +66,7 @@ export async function writeRegion(
   const { rank } = options;
   if (rank !== undefined && (!Number.isSafeInteger(rank) || rank < 0)) throw new WriteSpecError(`writeRegion: rank must be an integer >= 0, got ${q(rank)}`);
   const settings = writeSettings(options);
-  const { ops, where, generation, recorded } = await openForWrite(store, options, settings.writeEmptyChunks);
+  const { ops, where, generation, checkedAt, recorded } = await openForWrite(store, options, settings.writeEmptyChunks);
 
   // Each variable as a full-size array on the store's grid, computing (only inside the region) from ds's.
   const virtual = (v: DataArray): DataArray => {
@@ -140,5 +140,5 @@ export async function writeRegion(
     if (!(rank < ranks)) throw new WriteSpecError(`writeRegion: rank ${rank} is not below ranks ${ranks}`);
     record = { rank, ranks, dims, fingerprint: planFingerprint(recorded, ranks, dims) };
   }
-  return writeWork({ ops, where, generation, format: plan.format, work, settings, options, started, t0, record });
+  return writeWork({ ops, where, generation, checkedAt, format: plan.format, work, settings, options, started, t0, record });
 }

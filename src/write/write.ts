@@ -86,7 +86,7 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
   // On each variable's zarr chunk grid: for sharded variables the SHARD grid, so no two ranks share a shard.
   const regions = datasetPartitionIndexers(planningCollection(ds, options.encoding), ranks, rank, dims);
   const settings = writeSettings(options);
-  const { ops, where, generation, recorded } = await openForWrite(store, options, settings.writeEmptyChunks);
+  const { ops, where, generation, checkedAt, recorded } = await openForWrite(store, options, settings.writeEmptyChunks);
   // A variable chunked as the store's shards adopts the recorded inner chunks (initializeStore's innerChunks).
   const encoding = adoptRecordedShards(ds, recorded, options.encoding);
   const plan = planDataset(ds, { zarrFormat: recorded.zarrFormat, consolidated: recorded.consolidated, encoding });
@@ -105,7 +105,7 @@ export async function writePartition(ds: Dataset, store: StoreLike, options: Par
     if (ranges.some((x) => x.stop <= x.start)) continue;
     work.push({ v, region: ranges });
   }
-  return (await writeWork({ ops, where, generation, format: plan.format, work, settings, options, started, t0, record: { rank, ranks, dims, fingerprint } }))!;
+  return (await writeWork({ ops, where, generation, checkedAt, format: plan.format, work, settings, options, started, t0, record: { rank, ranks, dims, fingerprint } }))!;
 }
 
 /** The writer's settings, checked (before the store is read). */
@@ -130,15 +130,20 @@ export function writeSettings(options: WriteOptions): WriteSettings {
 /** The store opened for writing: its initialisation must be complete; its generation and recorded schema. */
 export async function openForWrite(
   store: StoreLike, options: WriteOptions, writeEmptyChunks: boolean,
-): Promise<{ ops: StoreOps; where: string; generation: string; recorded: Schema }> {
+): Promise<{ ops: StoreOps; where: string; generation: string; checkedAt: number; recorded: Schema }> {
   const ops = openStore(store, options.durable);
   if (!writeEmptyChunks) requireOps(ops, { delete: true }, "writeEmptyChunks: false (deleting stale empty chunks)");
   startWrites(ops);
   const where = storeName(store);
+  // The schema is read beside the init state (on an object store: one round trip, not two); the state's error
+  // (not initialised, incomplete) comes first.
+  const schema = readSchema(ops);
+  schema.catch(() => {});
   const generation = await requireCompleteInit(ops, where);
-  const recorded = await readSchema(ops);
+  const checkedAt = performance.now();
+  const recorded = await schema;
   if (!recorded) throw new StoreStateError(`${where}: its initialisation is complete but it has no /.xpartition/schema.json: re-initialise it with mode "w"`);
-  return { ops, where, generation, recorded };
+  return { ops, where, generation, checkedAt, recorded };
 }
 
 /** A variable and the array ranges of it to write (whole chunks of its grid, or up to the array's end). */
@@ -152,7 +157,9 @@ export interface WorkItem {
  * is given, the rank's manifest and completion record (last). Shared by writePartition and writeRegion.
  */
 export async function writeWork(args: {
-  ops: StoreOps; where: string; generation: string; format: DatasetPlan["format"]; work: WorkItem[]; settings: WriteSettings;
+  ops: StoreOps; where: string; generation: string; format: DatasetPlan["format"];
+  /** When the generation was last read (performance.now()): the fence's window starts there. */
+  checkedAt?: number; work: WorkItem[]; settings: WriteSettings;
   options: WriteOptions & EngineHooks; started: Date; t0: number;
   record?: { rank: number; ranks: number; dims: readonly string[]; fingerprint: string };
 }): Promise<CompletionRecord | undefined> {
@@ -163,7 +170,7 @@ export async function writeWork(args: {
   const storeConcurrency = options.storeConcurrency === undefined && Number.isSafeInteger(preferred) && preferred! >= 1 ? preferred! : args.settings.storeConcurrency;
   const fence = () => checkGeneration(ops, generation, where);
   // Chunk writes are fenced too (encoded chunks can reach the store long after their block was computed).
-  const fenced = new FencedOps(ops.store, fence);
+  const fenced = new FencedOps(ops.store, fence, args.checkedAt);
   const ctx = engine(fenced, args.format, storeConcurrency, writeEmptyChunks);
   // Encoded shards waiting for the store are held to half the budget (always at least one), so that a sharded
   // rank's peak stays near a chunked one's (chunks are small: the pool bounds them by number).
@@ -261,9 +268,7 @@ export async function writeWork(args: {
 const FENCE_MS = 5;
 class FencedOps extends StoreOps {
   private checking: Promise<void> | undefined;
-  private checkedAt = -Infinity;
-
-  constructor(store: StoreOps["store"], private readonly check: () => Promise<void>) {
+  constructor(store: StoreOps["store"], private readonly check: () => Promise<void>, private checkedAt = -Infinity) {
     super(store);
   }
 

@@ -6,7 +6,7 @@
 // RequestTimeout (a body damaged or stalled in transit), resets and timeouts. Every request is idempotent
 // (same key, same bytes), so a retried PUT never leaves a different object. Anything else fails at once with
 // an S3Error naming the key, the status and the server's message (501 NotImplemented too: it will not change).
-import { AwsV4Signer } from "aws4fetch";
+import { newSigner } from "./signer.js";
 import { StoreError } from "../types.js";
 import { CredentialCache, xmlText, type S3Credentials } from "./credentials.js";
 import { defaultTransport, TransportError, type Transport, type WireResponse } from "./transport.js";
@@ -106,7 +106,7 @@ export class S3Requester {
     let cache = this.keyCaches.get(c);
     if (!cache) this.keyCaches.set(c, (cache = new Map()));
     const { accessKeyId, secretAccessKey, sessionToken } = c;
-    const signer = new AwsV4Signer({ method: req.method, url: req.url, headers: req.headers, accessKeyId, secretAccessKey, sessionToken, service: "s3", region: this.region, cache, datetime });
+    const signer = newSigner({ method: req.method, url: req.url, headers: req.headers, accessKeyId, secretAccessKey, sessionToken, service: "s3", region: this.region, cache, datetime });
     const signed = await signer.sign();
     const headers: [string, string][] = [];
     signed.headers.forEach((v, k) => headers.push([k, v]));
