@@ -1,6 +1,7 @@
 // writeAll: every rank of a partitioned write on a pool of worker threads on this machine — the TypeScript
 // form of the original's mappable_write over a process pool. Each worker imports the dataset module itself,
-// builds the dataset lazily and writes the ranks it is handed, one at a time; the calling thread initialises
+// builds the dataset lazily and writes the ranks it is handed, one at a time (a rank's last store writes and
+// its record overlap the next rank's compute: threads.ts); the calling thread initialises
 // the store, hands out ranks and aggregates progress. Node (worker_threads) and Deno (its node:worker_threads).
 import type { Dataset } from "../model/dataset.js";
 import { discardPrestarted, runTaskPool, setupPrestarted } from "./threads.js";

@@ -40,6 +40,8 @@ export async function writeRank(
       dims: job.dims,
       rank,
       signal: ctx.signal,
+      // Its last writes and records overlap the thread's next rank (threads.ts): the store is not idle between.
+      onComputed: ctx.release,
       onChunk: (c: { bytesIn: number; bytesOut: number }) => {
         acc.chunks++;
         acc.bytesIn += c.bytesIn;

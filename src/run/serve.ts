@@ -1,5 +1,6 @@
 // The worker thread's side of runTaskPool (./threads.ts): set up once from workerData, then process the items
-// the parent hands out, one at a time, reporting events, results and failures.
+// the parent hands out, one at a time (the next may start while a released one finishes: ItemContext.release),
+// reporting events, results and failures.
 import { parentPort, workerData } from "node:worker_threads";
 
 export interface SerializedError {
@@ -18,6 +19,7 @@ export interface DeferredSetup {
 }
 export type WorkerMessage =
   | { t: "ready" }
+  | { t: "free"; item: number }
   | { t: "fatal"; error: SerializedError }
   | { t: "event"; item: number; data: unknown }
   | { t: "done"; item: number; result: unknown }
@@ -28,6 +30,11 @@ export interface ItemContext {
   signal: AbortSignal;
   /** Sends progress to the parent's onEvent. */
   emit(data: unknown): void;
+  /**
+   * Says that the rest of this item only waits (e.g. for its store writes to finish): the pool may hand this
+   * thread its next item now, which then runs beside this one's end. At most once; optional for the caller.
+   */
+  release?(): void;
 }
 export type ItemHandler = (item: number, ctx: ItemContext) => Promise<unknown>;
 
@@ -45,7 +52,8 @@ export function serveItems(setup: (data: unknown) => Promise<ItemHandler> | Item
   if (!port) throw new Error("serveItems must run in a worker thread");
   const post = (m: WorkerMessage) => port.postMessage(m);
   let handler: ItemHandler | undefined;
-  let running: AbortController | undefined;
+  // Items in flight: one, plus those that released this thread and are finishing (ItemContext.release).
+  const running = new Set<AbortController>();
   const deferred = (workerData as Partial<DeferredSetup> | undefined)?.deferredSetup === true;
   const start = (data: unknown) =>
     Promise.resolve()
@@ -59,20 +67,28 @@ export function serveItems(setup: (data: unknown) => Promise<ItemHandler> | Item
       );
   port.on("message", (m: ParentMessage) => {
     if (m.t === "setup") return deferred && !handler ? void start(m.data) : undefined;
-    if (m.t === "abort") return running?.abort();
+    if (m.t === "abort") return void running.forEach((ac) => ac.abort());
     if (m.t !== "run" || !handler) return;
     const item = m.item;
-    const ac = (running = new AbortController());
-    const ctx: ItemContext = { signal: ac.signal, emit: (data) => post({ t: "event", item, data }) };
+    const ac = new AbortController();
+    running.add(ac);
+    let released = false;
+    const ctx: ItemContext = {
+      signal: ac.signal,
+      emit: (data) => post({ t: "event", item, data }),
+      release: () => {
+        if (released) return;
+        released = true;
+        post({ t: "free", item });
+      },
+    };
     Promise.resolve()
       .then(() => handler!(item, ctx))
       .then(
         (result) => post({ t: "done", item, result }),
         (e) => post({ t: "failed", item, error: serializeError(e) }),
       )
-      .finally(() => {
-        if (running === ac) running = undefined;
-      });
+      .finally(() => running.delete(ac));
   });
   if (!deferred) return void start(workerData);
   try {

@@ -1,5 +1,7 @@
 // A small pool of worker threads that each set themselves up once (e.g. import a dataset module) and then
-// process integer items (ranks) handed out one at a time, so that fast workers take more. Generic: the
+// process integer items (ranks) handed out one at a time, so that fast workers take more; an item that says
+// it only waits now (ItemContext.release: a rank's last store writes) lets its thread take the next meanwhile,
+// so the two overlap (at most one item running per thread, plus released ones finishing). Generic: the
 // worker's side is `serveItems` (./serve.ts); writeAll (./pool.ts) is one user. node:worker_threads runs in
 // Node and in Deno.
 import { Worker } from "node:worker_threads";
@@ -32,6 +34,9 @@ export interface TaskPoolResult {
   notStarted: number[];
   aborted: boolean;
 }
+
+/** Items in flight on one thread: the running one and one released, finishing (ItemContext.release). */
+const MAX_ITEMS_PER_THREAD = 2;
 
 /** An item failure after which its thread is not reused (a compute that never settled: src/run/hang.ts). */
 const RETIRE_ERROR = "ComputeHangError";
@@ -130,7 +135,9 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
   const queue = [...o.items];
   const res: TaskPoolResult = { done: new Map(), failed: new Map(), notStarted: [], aborted: false };
   const live = new Set<Worker>();
-  const current = new Map<Worker, number>(); // worker -> item in flight
+  // worker -> its items in flight: the running one (at most one) and released ones finishing.
+  const current = new Map<Worker, { items: Set<number>; running: number | undefined }>();
+  const inFlight = (): number => [...current.values()].reduce((n, c) => n + c.items.size, 0);
   let fatal: Error | undefined;
   let spawned = 0;
   const maxSpawn = Math.max(1, o.workers) + o.items.length; // replacements after crashes are bounded
@@ -148,7 +155,7 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       }
       if ((live.size > 0 || o.inline) && !fatal) {
         // Done only when no item is in flight and none can be handed out.
-        if (current.size > 0) return;
+        if (inFlight() > 0) return;
         if (queue.length > 0 && !res.aborted) return;
       }
       settled = true;
@@ -170,11 +177,26 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       );
     };
 
+    const slot = (w: Worker) => {
+      let c = current.get(w);
+      if (!c) current.set(w, (c = { items: new Set(), running: undefined }));
+      return c;
+    };
+    // Hand `w` an item when it runs none, and at most one released item is still finishing on it (a released
+    // rank holds its writes in flight: two per thread at most).
     const next = (w: Worker) => {
-      const item = res.aborted || fatal ? undefined : queue.shift();
+      const c = slot(w);
+      const item = res.aborted || fatal || c.running !== undefined || c.items.size >= MAX_ITEMS_PER_THREAD ? undefined : queue.shift();
       if (item === undefined) return finish();
-      current.set(w, item);
+      c.items.add(item);
+      c.running = item;
       w.postMessage({ t: "run", item } satisfies ParentMessage);
+    };
+    /** `item` left `w`. */
+    const leave = (w: Worker, item: number): void => {
+      const c = slot(w);
+      c.items.delete(item);
+      if (c.running === item) c.running = undefined;
     };
 
     const spawn = () => {
@@ -187,6 +209,11 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
         switch (m.t) {
           case "ready":
             return next(w);
+          case "free": {
+            const c = slot(w);
+            if (c.running === m.item) c.running = undefined;
+            return next(w);
+          }
           case "fatal":
             fatal ??= new WorkerSetupError(deserializeError(m.error).message);
             return finish();
@@ -194,19 +221,26 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
             o.onEvent?.(m.item, m.data);
             return;
           case "done":
-            current.delete(w);
+            leave(w, m.item);
             res.done.set(m.item, m.result);
             o.onDone?.(m.item, m.result);
             return next(w);
           case "failed": {
-            current.delete(w);
+            leave(w, m.item);
             const err = deserializeError(m.error);
             res.failed.set(m.item, err);
             o.onFailed?.(m.item, err);
             if (err.name === RETIRE_ERROR) {
-              // Its stuck work would block the next item: a fresh thread takes over.
+              // Its stuck work would block the next item: a fresh thread takes over (and any item still
+              // finishing on it fails with it).
               live.delete(w);
               void w.terminate();
+              for (const item of slot(w).items) {
+                const e = new Error(`its worker thread was retired (item ${m.item}: ${err.message}) before it finished`);
+                res.failed.set(item, e);
+                o.onFailed?.(item, e);
+              }
+              current.delete(w);
               if (!fatal && !res.aborted && queue.length > 0 && spawned < maxSpawn) spawn();
               return finish();
             }
@@ -217,13 +251,14 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       w.on("error", (e) => (crash = e instanceof Error ? e : new Error(String(e))));
       w.on("exit", (code) => {
         if (!live.delete(w)) return; // terminated by us
-        const item = current.get(w);
+        const items = [...(current.get(w)?.items ?? [])];
         current.delete(w);
         const err = crash ?? new Error(`its worker thread exited (code ${code}) without a result`);
-        if (item !== undefined) {
+        for (const item of items) {
           res.failed.set(item, err);
           o.onFailed?.(item, err);
-        } else if (!fatal && crash) {
+        }
+        if (items.length === 0 && !fatal && crash) {
           fatal = new WorkerSetupError(err.message); // died before it was ready
         }
         if (!fatal && !res.aborted && queue.length > 0 && spawned < maxSpawn) spawn();
@@ -260,7 +295,7 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
     const onAbort = () => {
       res.aborted = true;
       inlineAc?.abort();
-      for (const w of current.keys()) w.postMessage({ t: "abort" } satisfies ParentMessage);
+      for (const [w, c] of current) if (c.items.size > 0) w.postMessage({ t: "abort" } satisfies ParentMessage);
       finish();
     };
     if (o.signal?.aborted) {

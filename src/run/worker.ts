@@ -30,15 +30,17 @@ serveItems(async (data) => {
     // Data sources' readers (21 modules: netCDF, zarr, concat) are imported only by threads that read them.
     : await (await import("../sources/source-spec.js")).openSource(d.source, { onWarning: () => {} });
   const store = openStoreFromOptions(d.store);
+  const port = parentPort as { ref?(): void; unref?(): void } | null;
+  // Ranks in flight in this thread: a running one, and one finishing its writes (ItemContext.release).
+  let ranksInFlight = 0;
   return async (rank, ctx) => {
-    // While the rank runs the port does not keep this thread alive, so that a compute that never settles empties
+    // While a rank runs the port does not keep this thread alive, so that a compute that never settles empties
     // the event loop: 'beforeExit' then fails the rank naming it (the pool retires this thread) instead of a hang.
     let hung: ((e: Error) => void) | undefined;
     const hang = new Promise<never>((_, reject) => (hung = reject));
     const onBeforeExit = () => hung?.(computeHangError());
     process.on("beforeExit", onBeforeExit);
-    const port = parentPort as { ref?(): void; unref?(): void } | null;
-    port?.unref?.();
+    if (ranksInFlight++ === 0) port?.unref?.();
     try {
       return await writeRank(ds, store, d, rank, ctx, (p) => Promise.race([hang, p]));
     } catch (e) {
@@ -47,7 +49,7 @@ serveItems(async (data) => {
       throw e;
     } finally {
       process.off("beforeExit", onBeforeExit);
-      port?.ref?.();
+      if (--ranksInFlight === 0) port?.ref?.();
     }
   };
 }, (warm) => {

@@ -41,27 +41,34 @@ export function storeOp(v: VariablePlan, idx: readonly number[], op: () => Promi
     );
 }
 
+/**
+ * Bytes of staged values in flight from this thread, over its ranks (and writes): a rank finishing its last writes and the
+ * next one started beside it (src/run/threads.ts) share one STAGE_IN_FLIGHT, so that the overlap does not fault
+ * in a second set of staging buffers (a rank with nothing in flight of its own still stages one value).
+ */
+const STAGED_IN_THREAD = { bytes: 0 };
+
 /** Bounded concurrency for store operations; the first failure is kept and rethrown by `drain`. */
 export class WritePool {
   private readonly inflight = new Set<Promise<void>>();
   private error: unknown;
-  private bytes = 0;
   storeSeconds = 0;
   /**
    * `maxBytes`: bytes of values in flight at once (besides the count limit), e.g. the memory budget, so that
-   * large values (shards) waiting for the store do not pile up; one value is always let through.
+   * large values (shards) waiting for the store do not pile up; one value is always let through. `inFlight`
+   * counts those bytes: this pool's own, or a count its thread's pools share (STAGED_IN_THREAD).
    */
-  constructor(private readonly limit: number, public maxBytes = Infinity) {}
+  constructor(private readonly limit: number, public maxBytes = Infinity, private readonly inFlight: { bytes: number } = { bytes: 0 }) {}
 
   async add(op: () => Promise<void>, bytes = 0): Promise<void> {
     await this.room(bytes);
     const t0 = now();
-    this.bytes += bytes;
+    this.inFlight.bytes += bytes;
     const p: Promise<void> = op().then(
       () => { this.storeSeconds += (now() - t0) / 1000; },
       (e) => { this.error ??= e; },
     ).finally(() => {
-      this.bytes -= bytes;
+      this.inFlight.bytes -= bytes;
       this.inflight.delete(p);
     });
     this.inflight.add(p);
@@ -74,7 +81,7 @@ export class WritePool {
   async room(bytes: number, maxBytes = this.maxBytes): Promise<void> {
     if (this.error) throw this.error;
     const max = Math.min(maxBytes, this.maxBytes);
-    while (this.inflight.size >= this.limit || (this.inflight.size > 0 && this.bytes + bytes > max)) await Promise.race(this.inflight);
+    while (this.inflight.size >= this.limit || (this.inflight.size > 0 && this.inFlight.bytes + bytes > max)) await Promise.race(this.inflight);
     if (this.error) throw this.error;
   }
 
@@ -160,6 +167,11 @@ export interface EngineHooks {
   offload?: BlockOffload;
   /** Called after each block is computed, before its chunks go out: throws when the store changed (its generation). */
   fence?: () => Promise<void>;
+  /**
+   * Called once every block is computed and encoded, when the rest of the rank only waits for its store writes
+   * and then writes its manifest and record (writeAll's threads then start their next rank beside it).
+   */
+  onComputed?: () => void;
 }
 
 /** Takes over a block after `writeBlock` is called: computes it, then slices and encodes it elsewhere. */
@@ -197,7 +209,8 @@ export function engine(ops: StoreOps, format: ZarrFormat, concurrency: number, w
   const s3 = st instanceof S3Store;
   const stageAlloc = thread ? stageAlloc_ : s3 ? s3StageAlloc : undefined;
   const stageInFlight = thread ? STAGE_IN_FLIGHT : s3 ? S3_STAGE_IN_FLIGHT : undefined;
-  return { k: kernels(), ops, format, pool: new WritePool(concurrency), tally: new Tally(), writeEmptyChunks, stageAlloc, ...(stageInFlight !== undefined ? { stageInFlight } : {}) };
+  const pool = stageInFlight !== undefined ? new WritePool(concurrency, Infinity, STAGED_IN_THREAD) : new WritePool(concurrency);
+  return { k: kernels(), ops, format, pool, tally: new Tally(), writeEmptyChunks, stageAlloc, ...(stageInFlight !== undefined ? { stageInFlight } : {}) };
 }
 
 /**

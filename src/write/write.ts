@@ -190,6 +190,7 @@ export async function writeWork(args: {
   ctx.hooks = { onChunk: options.onChunk, signal: options.signal, offload: threads > 1 ? new RankOffload(threads) : undefined, fence: blockFence };
   options.signal?.throwIfAborted();
   const perVar: CompletionRecord["variables"] = {};
+  let computed = false;
   const budgetFor = (vs: VariablePlan[]): number => {
     const chunk = Math.max(...vs.map((v) => v.chunkShape.reduce((p, c) => p * c, dtypeInfo(v.dtype).size)));
     if (chunk > budget0) {
@@ -226,6 +227,11 @@ export async function writeWork(args: {
       }
     }
     await ctx.hooks.offload?.drain();
+    // Everything is computed: the source cache is not needed any more (it is the thread's: cleared now, not
+    // after the drain, when a next rank may be using it), and the caller may start its next rank meanwhile.
+    computed = true;
+    setSourceCacheBudget(0);
+    options.onComputed?.();
     await ctx.pool.drain();
   } catch (e) {
     // Chunks already handed to the store finish (each is atomic); no completion record is written.
@@ -233,7 +239,7 @@ export async function writeWork(args: {
     await ctx.pool.settle();
     throw e instanceof Error && e.cause instanceof GenerationChangedError ? e.cause : e;
   } finally {
-    setSourceCacheBudget(0);
+    if (!computed) setSourceCacheBudget(0);
   }
   if (!args.record) {
     await fence();

@@ -97,6 +97,38 @@ describe("runTaskPool", () => {
     expect(r2.done.size + r2.notStarted.length + r2.failed.size).toBe(items.length);
   });
 
+  it("a released item lets its thread take the next one meanwhile (one running, two in flight per thread); each ends once", async () => {
+    const res = await runTaskPool({ workerUrl, workerData: { releaseMs: 60 }, items, workers: 2 });
+    expect([...res.done.keys()].sort((a, b) => a - b)).toEqual(items);
+    const runs = [...res.done.values()] as { thread: number; started: number; ended: number }[];
+    const byThread = new Map<number, typeof runs>();
+    for (const r of runs) byThread.set(r.thread, [...(byThread.get(r.thread) ?? []), r]);
+    expect(byThread.size).toBeLessThanOrEqual(2);
+    let overlapped = 0;
+    for (const rs of byThread.values()) {
+      rs.sort((a, b) => a.started - b.started);
+      // Never three at once on a thread: each started after the one two before it ended.
+      for (let i = 2; i < rs.length; i++) expect(rs[i]!.started).toBeGreaterThanOrEqual(rs[i - 2]!.ended);
+      // The next item started before the previous one ended (it had released its thread)...
+      for (let i = 1; i < rs.length; i++) if (rs[i]!.started < rs[i - 1]!.ended) overlapped++;
+    }
+    // ...nearly always: 12 items of 60 ms each, released at once.
+    expect(overlapped).toBeGreaterThanOrEqual(6);
+  });
+
+  it("a thread that dies with a released item finishing fails both it and its running item; failures after a release are per item", async () => {
+    const died = await runTaskPool({ workerUrl, workerData: { releaseMs: 40, crashAfterRelease: [4] }, items, workers: 2 });
+    expect(died.failed.get(4)!.message).toBe("its worker thread exited (code 4) without a result");
+    // Whatever that thread had started after item 4 released it failed with it; nothing was dropped or run twice.
+    expect(died.done.size + died.failed.size).toBe(items.length);
+    for (const [i] of died.failed) expect(died.done.has(i)).toBe(false);
+    expect(died.failed.size).toBeLessThanOrEqual(2); // two items in flight per thread at most
+    const failed = await runTaskPool({ workerUrl, workerData: { releaseMs: 10, failAfterRelease: [2, 9] }, items, workers: 2 });
+    expect([...failed.failed.keys()].sort((a, b) => a - b)).toEqual([2, 9]);
+    expect(failed.failed.get(9)!.message).toBe("item 9 failed after its release");
+    expect(failed.done.size).toBe(10);
+  });
+
   it("prestarted threads are adopted by the next pool (setup sent in a message); extra ones are terminated", async () => {
     prestartWorkers(workerUrl, 3);
     const res = await runTaskPool({ workerUrl, workerData: { delayMs: 2 }, items, workers: 2 });

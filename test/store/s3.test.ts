@@ -226,6 +226,37 @@ describe("S3Store through the fault-injecting proxy", () => {
     for (const k of data(clean)) expect(permed.get(k)!.equals(clean.get(k)!), k).toBe(true);
   }, 40_000);
 
+  it("writeAll: a thread starts its next rank while the last writes of the one before are in flight; the store equals ranks written one by one", async () => {
+    // The package's own classes (writeAll's threads reopen its S3Store from its options; the fixture is its module).
+    const pkg = await import("xpartition");
+    const fixture = new URL("../fixtures/small-dataset.mjs", import.meta.url);
+    const opts = { ranks: 3, dims: ["time"] as string[] };
+    const mk = (endpoint: string, prefix: string) => new pkg.S3Store({ bucket: "bkt", prefix, endpoint, credentials: S3RVER_CREDENTIALS, env: {} });
+    // 25 ms per request: a rank's last chunk writes take a while after its compute.
+    proxy.options.latencyMs = 25;
+    try {
+      const r = await pkg.writeAll({ dataset: fixture, store: mk(proxy.endpoint, "overlap.zarr"), ...opts, workers: 1, init: "w" });
+      expect(r.written.sort()).toEqual([0, 1, 2]);
+    } finally {
+      proxy.options.latencyMs = undefined;
+    }
+    const ds = (await import(fixture.href)).default();
+    await pkg.initializeStore(ds, mk(s3.endpoint, "one-by-one.zarr"), { plan: opts, mode: "w" });
+    for (let rank = 0; rank < 3; rank++) await pkg.writePartition(ds, mk(s3.endpoint, "one-by-one.zarr"), { ...opts, rank });
+    const a = onDisk("overlap.zarr"), b = onDisk("one-by-one.zarr");
+    const records = [0, 1, 2].map((rank) => JSON.parse(dec(a.get(`.xpartition/ranks/${rank}.json`))!));
+    // One thread: rank 1 started once rank 0 had computed everything, before rank 0's record was written (the
+    // record's finishedAt precedes its own fence and PUT); rank 2 only once rank 0 was done (two at most).
+    const spans = records.map((x) => [Date.parse(x.timings.startedAt), Date.parse(x.timings.finishedAt)] as const).sort((p, q) => p[0] - q[0]);
+    const shown = JSON.stringify(spans.map(([s0, e]) => [s0 - spans[0]![0], e - spans[0]![0]]));
+    expect(spans[1]![0], shown).toBeLessThan(spans[0]![1]);
+    expect(spans[2]![0], shown).toBeGreaterThanOrEqual(spans[0]![1]);
+    const data = (m: Map<string, Buffer>) => [...m.keys()].filter((k) => !k.startsWith(".xpartition/") || k.endsWith(".chunks")).sort();
+    expect(data(a)).toEqual(data(b));
+    for (const k of data(b)) expect(a.get(k)!.equals(b.get(k)!), k).toBe(true);
+    expect(records.map((x) => x.digest)).toEqual([0, 1, 2].map((rank) => JSON.parse(dec(b.get(`.xpartition/ranks/${rank}.json`))!).digest));
+  }, 40_000);
+
   it("lists and aborts multipart uploads under the prefix", async () => {
     const st = store(proxy.endpoint, "mp.zarr", { multipartThreshold: 10, partSize: 8 });
     proxy.options.permanent = (_k, method, q) => method === "POST" && q.includes("uploadId="); // Complete fails: the upload is aborted

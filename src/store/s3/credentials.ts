@@ -3,7 +3,6 @@
 // (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, through STS AssumeRoleWithWebIdentity: EKS); container
 // credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI: ECS, AWS Batch); EC2 IMDSv2. Temporary
 // credentials are refreshed before they expire (ranks outlive them). Nothing found: anonymous (unsigned).
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { configSection, credentialsSection, profileName, type Env } from "./config.js";
 
@@ -127,7 +126,8 @@ function unescapeXml(s: string): string {
 /** A profile's credential_process: run it (a shell command line), read its JSON (Version 1). */
 export function processCredentials(command: string): Promise<S3Credentials> {
   const what = `credential_process ${JSON.stringify(command)}`;
-  return new Promise((resolve, reject) => {
+  // node:child_process only when a profile asks for it (loading it costs every writer thread ~5 ms otherwise).
+  return import("node:child_process").then(({ execFile }) => new Promise((resolve, reject) => {
     execFile("/bin/sh", ["-c", command], { timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new CredentialsError(`${what} failed: ${String(stderr).trim() || err.message}`));
       try {
@@ -136,7 +136,7 @@ export function processCredentials(command: string): Promise<S3Credentials> {
         reject(e instanceof CredentialsError ? e : new CredentialsError(`${what} did not print JSON credentials: ${(e as Error).message}`));
       }
     });
-  });
+  }));
 }
 
 /** The first source of the chain that applies, as a provider (called again to refresh). */

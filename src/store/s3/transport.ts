@@ -4,8 +4,14 @@
 // loading undici in each worker thread another 0.1 s. node:http writes the caller's bytes to the socket as
 // they are. Elsewhere (Deno): fetch, as before.
 import * as http from "node:http";
-import * as https from "node:https";
+import type * as Https from "node:https";
+import { createRequire } from "node:module";
 import process from "node:process";
+
+// node:https (TLS) is loaded on the first https: request only: an http endpoint's writer threads (a local S3
+// server, MinIO in the cluster) do not pay its ~5 ms each.
+let httpsModule: typeof Https | undefined;
+const https = (): typeof Https => (httpsModule ??= createRequire(import.meta.url)("node:https") as typeof Https);
 
 export interface WireResponse {
   status: number;
@@ -67,11 +73,12 @@ function checkLength(len: string | null | undefined, got: number): void {
 
 class NodeTransport implements Transport {
   readonly name = "node:http";
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly httpAgent: http.Agent;
+  private httpsAgent: Https.Agent | undefined;
 
-  constructor(maxSockets: number) {
+  constructor(private readonly maxSockets: number) {
     // Idle keep-alive sockets are unreferenced by the agent: they do not keep the process alive.
-    this.agents = { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
   send(url: URL, method: string, headers: [string, string][], body: Uint8Array | undefined, signal: AbortSignal): Promise<WireResponse> {
@@ -79,7 +86,8 @@ class NodeTransport implements Transport {
     for (const [k, v] of headers) h[k] = v;
     if (body || method === "PUT" || method === "POST") h["content-length"] = String(body?.byteLength ?? 0);
     const secure = url.protocol === "https:";
-    const mod = secure ? https : http;
+    const mod = secure ? https() : http;
+    const agent = secure ? (this.httpsAgent ??= new (https().Agent)({ keepAlive: true, maxSockets: this.maxSockets })) : this.httpAgent;
     return new Promise<WireResponse>((resolve, reject) => {
       let settled = false;
       const fail = (e: TransportError) => {
@@ -93,7 +101,7 @@ class NodeTransport implements Transport {
       const onAbort = () => fail(new TransportError(stage, "aborted"));
       const req = mod.request(
         url,
-        { method, headers: h, agent: secure ? this.agents.https : this.agents.http },
+        { method, headers: h, agent },
         (res) => {
           stage = "read";
           const len = res.headers["content-length"];
@@ -146,7 +154,7 @@ class NodeTransport implements Transport {
   }
 
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.httpAgent.destroy();
+    this.httpsAgent?.destroy();
   }
 }
