@@ -10,8 +10,8 @@ const STEP = 256 * 1024;
 const staged = new WeakSet<ArrayBuffer>();
 
 /**
- * Bytes of staged values a writer keeps in flight to an S3Store (src/write/chunks.ts waits for room before
- * staging the next chunk; at most a quarter of the memory budget, src/write/write.ts), so that the buffers
+ * Bytes of staged values a writer thread keeps in flight to an S3Store, over its ranks (src/write/chunks.ts
+ * waits for room before staging the next chunk; at most a quarter of the memory budget, src/write/write.ts), so that the buffers
  * cycle through the pool instead of each chunk in flight faulting in pages of its own: a D1 write staged 50 MiB
  * per writer thread with 32 PUTs in flight plus those queued (first-touch page faults, ~0.12 s per thread),
  * ~20 MB now. 16 MiB in flight still carries ~250 MB/s per rank over a link of 30 ms and 50 MB/s per
