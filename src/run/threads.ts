@@ -1,7 +1,7 @@
 // A small pool of worker threads that each set themselves up once (e.g. import a dataset module) and then
 // process integer items (ranks) handed out one at a time, so that fast workers take more; an item that says
 // it only waits now (ItemContext.release: a rank's last store writes) lets its thread take the next meanwhile,
-// so the two overlap (at most one item running per thread, plus released ones finishing). Generic: the
+// so the two overlap (two per thread at most: one running, one released and finishing). Generic: the
 // worker's side is `serveItems` (./serve.ts); writeAll (./pool.ts) is one user. node:worker_threads runs in
 // Node and in Deno.
 import { Worker } from "node:worker_threads";

@@ -53,8 +53,9 @@ serveItems(async (data) => {
     }
   };
 }, (warm) => {
-  // Started ahead of its pool: import the sources' (and netCDF's) readers while the parent reads the sources' metadata. Not
-  // h5wasm: ranks read recorded netCDF-4 files directly (h5direct.ts) and load it only if a read needs HDF5.
+  // Started ahead of its pool: import the data sources' readers (netCDF's too) while the parent reads the
+  // sources' metadata. Not h5wasm: ranks read recorded netCDF-4 files directly (h5direct.ts) and load it only if
+  // a read needs HDF5.
   if (warm.includes("sources")) void import("../sources/source-spec.js").catch(() => undefined);
   if (warm.includes("netcdf")) void import("../sources/netcdf/h5direct.js").catch(() => undefined);
 });

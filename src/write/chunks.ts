@@ -42,9 +42,9 @@ export function storeOp(v: VariablePlan, idx: readonly number[], op: () => Promi
 }
 
 /**
- * Bytes of staged values in flight from this thread, over its ranks (and writes): a rank finishing its last writes and the
- * next one started beside it (src/run/threads.ts) share one STAGE_IN_FLIGHT, so that the overlap does not fault
- * in a second set of staging buffers (a rank with nothing in flight of its own still stages one value).
+ * Bytes of staged values in flight from this thread, over its ranks (and writes): a rank finishing its last
+ * writes and the next one started beside it (src/run/threads.ts) share one STAGE_IN_FLIGHT, so that the overlap
+ * does not fault in a second set of staging buffers (a rank with nothing in flight of its own still stages one).
  */
 const STAGED_IN_THREAD = { bytes: 0 };
 
