@@ -192,12 +192,14 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
       c.running = item;
       w.postMessage({ t: "run", item } satisfies ParentMessage);
     };
-    /** `item` left `w`. */
-    const leave = (w: Worker, item: number): void => {
+    /** `item` no longer runs on `w` (released, or ended). */
+    const free = (w: Worker, item: number) => {
       const c = slot(w);
-      c.items.delete(item);
       if (c.running === item) c.running = undefined;
+      return c;
     };
+    /** `item` left `w`. */
+    const leave = (w: Worker, item: number): void => void free(w, item).items.delete(item);
 
     const spawn = () => {
       spawned++;
@@ -209,11 +211,9 @@ export function runTaskPool(o: TaskPoolOptions): Promise<TaskPoolResult> {
         switch (m.t) {
           case "ready":
             return next(w);
-          case "free": {
-            const c = slot(w);
-            if (c.running === m.item) c.running = undefined;
+          case "free":
+            free(w, m.item);
             return next(w);
-          }
           case "fatal":
             fatal ??= new WorkerSetupError(deserializeError(m.error).message);
             return finish();

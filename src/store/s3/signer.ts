@@ -11,54 +11,51 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Header values as the Fetch standard normalises them: leading and trailing HTTP whitespace removed.
 const EDGE_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
+function headerName(n: string): string {
+  const s = String(n);
+  if (!TOKEN.test(s)) throw new TypeError(`invalid header name: ${JSON.stringify(s)}`);
+  return s.toLowerCase();
+}
+
+function headerValue(v: string): string {
+  const s = String(v).replace(EDGE_WS, "");
+  if (/[\0\r\n]/.test(s)) throw new TypeError(`invalid header value: ${JSON.stringify(s)}`);
+  return s;
+}
+
 /** Lower-cased names, normalised values, names in sorted order when listed: as fetch's Headers for these uses. */
 export class SignerHeaders {
   private readonly map = new Map<string, string>();
 
-  constructor(init?: HeadersInit | SignerHeaders) {
+  constructor(init?: HeadersInit) {
     if (init == null) return;
     const entries = Symbol.iterator in Object(init) ? (init as Iterable<readonly [string, string]>) : Object.entries(init as Record<string, string>);
     for (const [k, v] of entries) this.append(k, v);
   }
 
-  private static name(n: string): string {
-    const s = String(n);
-    if (!TOKEN.test(s)) throw new TypeError(`invalid header name: ${JSON.stringify(s)}`);
-    return s.toLowerCase();
-  }
-
-  private static value(v: string): string {
-    const s = String(v).replace(EDGE_WS, "");
-    if (/[\0\r\n]/.test(s)) throw new TypeError(`invalid header value: ${JSON.stringify(s)}`);
-    return s;
-  }
-
   append(name: string, value: string): void {
-    const k = SignerHeaders.name(name);
-    const v = SignerHeaders.value(value);
+    const k = headerName(name);
+    const v = headerValue(value);
     const old = this.map.get(k);
     this.map.set(k, old === undefined ? v : `${old}, ${v}`);
   }
   set(name: string, value: string): void {
-    this.map.set(SignerHeaders.name(name), SignerHeaders.value(value));
+    this.map.set(headerName(name), headerValue(value));
   }
   get(name: string): string | null {
-    return this.map.get(SignerHeaders.name(name)) ?? null;
+    return this.map.get(headerName(name)) ?? null;
   }
   has(name: string): boolean {
-    return this.map.has(SignerHeaders.name(name));
+    return this.map.has(headerName(name));
   }
   delete(name: string): void {
-    this.map.delete(SignerHeaders.name(name));
+    this.map.delete(headerName(name));
   }
   *entries(): IterableIterator<[string, string]> {
     for (const k of [...this.map.keys()].sort()) yield [k, this.map.get(k)!];
   }
   *keys(): IterableIterator<string> {
     for (const [k] of this.entries()) yield k;
-  }
-  *values(): IterableIterator<string> {
-    for (const [, v] of this.entries()) yield v;
   }
   forEach(fn: (value: string, name: string, self: SignerHeaders) => void): void {
     for (const [k, v] of this.entries()) fn(v, k, this);
